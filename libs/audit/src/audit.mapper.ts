@@ -1,0 +1,15 @@
+import { AuditEntryDto } from './audit.dto';
+import { AuditRecord } from './audit.repository';
+
+export const toAuditEntryDto = (r: AuditRecord): AuditEntryDto => ({
+  seq: Number(r.seq),
+  occurredAt: new Date(r.occurredAt).toISOString(),
+  actorKind: r.actorKind,
+  actorId: r.actorId,
+  entityType: r.entityType,
+  entityId: r.entityId,
+  action: r.action,
+  before: r.before,
+  after: r.after,
+  hash: r.hash.toString('hex'),
+});

@@ -1,0 +1,4 @@
+export * from './inspection.module';
+export * from './inspection.service';
+export * from './inspection-settings';
+export * from './findings.dto';

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsNumber, IsObject, IsOptional, Max, Min } from 'class-validator';
+import { TransactionHost } from '@govmatrix/database';
+
+/** A tenant's inspection rules, with the national defaults of SPEC §3. */
+export interface InspectionSettings {
+  /** R7: no post in this many days before the check date = zombie account (single veto). */
+  inactiveDays: number;
+  /** R7: least posts per calendar month, by platform, before `low_activity` is raised. */
+  monthlyPostAllowance: Record<string, number>;
+  /** R8: messages unanswered for longer than this many days raise `unanswered_messages`. */
+  unansweredMessageDays: number;
+  /** Days without a single comment or message while posting: the interaction function looks broken. */
+  noInteractionDays: number;
+  /** Default share of a subtree's accounts in a spot-check plan. */
+  spotCheckShare: number;
+}
+
+export const DEFAULT_INSPECTION_SETTINGS: InspectionSettings = {
+  inactiveDays: 14,
+  monthlyPostAllowance: {
+    weibo: 20,
+    wechat: 4,
+    douyin: 8,
+    kuaishou: 8,
+    toutiao: 8,
+    bilibili: 4,
+    xiaohongshu: 4,
+    video_channel: 4,
+    mini_program: 0,
+    app: 8,
+    website_column: 4,
+    other: 4,
+  },
+  unansweredMessageDays: 3,
+  noInteractionDays: 30,
+  spotCheckShare: 0.1,
+};
+
+export class InspectionSettingsDto {
+  inactiveDays: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } })
+  monthlyPostAllowance: Record<string, number>;
+  unansweredMessageDays: number;
+  noInteractionDays: number;
+  spotCheckShare: number;
+}
+
+export class UpdateInspectionSettingsDto {
+  @IsOptional()
+  @IsInt()
+  @Min(7)
+  @Max(90)
+  inactiveDays?: number;
+
+  /** Platform → least posts per month; platforms left out keep their value. */
+  @IsOptional()
+  @IsObject()
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer' } })
+  monthlyPostAllowance?: Record<string, number>;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(30)
+  unansweredMessageDays?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(7)
+  @Max(180)
+  noInteractionDays?: number;
+
+  @IsOptional()
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  spotCheckShare?: number;
+}
+
+@Injectable()
+export class InspectionSettingsRepository {
+  constructor(private readonly tx: TransactionHost) {}
+
+  async get(tenantId: string): Promise<InspectionSettings> {
+    const rows: { inspection: Partial<InspectionSettings> | null }[] = await this.tx.manager.query(
+      `SELECT settings -> 'inspection' AS inspection FROM tenants WHERE id = $1`,
+      [tenantId],
+    );
+    const stored = rows[0]?.inspection ?? {};
+    return {
+      ...DEFAULT_INSPECTION_SETTINGS,
+      ...stored,
+      monthlyPostAllowance: { ...DEFAULT_INSPECTION_SETTINGS.monthlyPostAllowance, ...(stored.monthlyPostAllowance ?? {}) },
+    };
+  }
+
+  async put(tenantId: string, settings: InspectionSettings): Promise<void> {
+    await this.tx.manager.query(
+      `UPDATE tenants SET settings = jsonb_set(settings, '{inspection}', $2::jsonb), updated_at = now() WHERE id = $1`,
+      [tenantId, JSON.stringify(settings)],
+    );
+  }
+}

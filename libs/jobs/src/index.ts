@@ -1,0 +1,5 @@
+export * from './jobs.module';
+export * from './job-registry';
+export * from './job-runner';
+export * from './jobs.dto';
+export * from './scheduler';

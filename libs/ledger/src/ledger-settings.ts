@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { TransactionHost } from '@govmatrix/database';
+import { NamingRule } from './naming-check';
+
+/** A tenant's ledger rules, with the national defaults. */
+export interface LedgerSettings {
+  /** R1: working days to file an opening. */
+  openingFilingDays: number;
+  /** R2: working days to file a closure. */
+  closureFilingDays: number;
+  naming: NamingRule;
+}
+
+export const DEFAULT_LEDGER_SETTINGS: LedgerSettings = {
+  openingFilingDays: 10,
+  closureFilingDays: 5,
+  naming: { mode: 'unit_or_region', extraKeywords: [] },
+};
+
+export class NamingRuleDto {
+  @ApiProperty({ enum: ['unit_or_region', 'off'] })
+  @IsIn(['unit_or_region', 'off'])
+  mode: 'unit_or_region' | 'off';
+
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Length(1, 40, { each: true })
+  extraKeywords: string[];
+}
+
+export class LedgerSettingsDto {
+  openingFilingDays: number;
+  closureFilingDays: number;
+  naming: NamingRuleDto;
+}
+
+export class UpdateLedgerSettingsDto {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  openingFilingDays?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  closureFilingDays?: number;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => NamingRuleDto)
+  naming?: NamingRuleDto;
+}
+
+/** Reads and writes the `ledger` part of the tenant's settings document. */
+@Injectable()
+export class LedgerSettingsRepository {
+  constructor(private readonly tx: TransactionHost) {}
+
+  async get(tenantId: string): Promise<LedgerSettings> {
+    const rows: { ledger: Partial<LedgerSettings> | null }[] = await this.tx.manager.query(
+      `SELECT settings -> 'ledger' AS ledger FROM tenants WHERE id = $1`,
+      [tenantId],
+    );
+    const stored = rows[0]?.ledger ?? {};
+    return { ...DEFAULT_LEDGER_SETTINGS, ...stored, naming: { ...DEFAULT_LEDGER_SETTINGS.naming, ...(stored.naming ?? {}) } };
+  }
+
+  async put(tenantId: string, settings: LedgerSettings): Promise<void> {
+    await this.tx.manager.query(
+      `UPDATE tenants SET settings = jsonb_set(settings, '{ledger}', $2::jsonb), updated_at = now() WHERE id = $1`,
+      [tenantId, JSON.stringify(settings)],
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { TENANT_ROLES, TenantRole } from '@govmatrix/auth';
+import { PageQueryDto } from '@govmatrix/common';
+
+export class CreateUserDto {
+  /** Lower-case login name, unique in the tenant. */
+  @Matches(/^[a-z0-9][a-z0-9._-]{2,63}$/)
+  username: string;
+
+  @IsString()
+  @Length(1, 100)
+  displayName: string;
+
+  /** At least 12 characters. */
+  @IsString()
+  @Length(12, 256)
+  password: string;
+
+  @ApiProperty({ enum: TENANT_ROLES })
+  @IsIn(TENANT_ROLES)
+  role: TenantRole;
+
+  /** The unit the user belongs to; its subtree is the user's scope (an auditor: a supervising office). */
+  @IsUUID()
+  unitId: string;
+}
+
+export class UpdateUserDto {
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  displayName?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(12, 256)
+  password?: string;
+
+  @IsOptional()
+  @ApiProperty({ enum: TENANT_ROLES, required: false })
+  @IsIn(TENANT_ROLES)
+  role?: TenantRole;
+
+  @IsOptional()
+  @IsUUID()
+  unitId?: string;
+}
+
+export class ListUsersQueryDto extends PageQueryDto {
+  @IsOptional()
+  @ApiProperty({ enum: TENANT_ROLES, required: false })
+  @IsIn(TENANT_ROLES)
+  role?: TenantRole;
+
+  @IsOptional()
+  @IsUUID()
+  unitId?: string;
+}
+
+export class UserDto {
+  id: string;
+  username: string;
+  displayName: string;
+  @ApiProperty({ enum: TENANT_ROLES })
+  role: TenantRole;
+  unitId: string;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class UserPageDto {
+  items: UserDto[];
+  nextCursor?: string;
+}
