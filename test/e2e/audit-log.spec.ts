@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { canonicalJson, entryHash } from '@govmatrix/audit';
 import { withClient } from '../support/database';
-import { bearer, expectProblem, loginOperator } from '../support/fixtures';
+import { bearer, expectProblem, loginOperator, pointersOf } from '../support/fixtures';
 import {
   AccountDto,
   accountHistory,
@@ -320,6 +320,31 @@ describe('the audit log', () => {
         victim.hash,
       ]);
       expect(await verifyAudit(t, A.admin)).toEqual({ ok: true, checked: 10 });
+    });
+
+    it('entries cut off the end keep the chain whole, but not the anchor recorded before', async () => {
+      const headRes = await t.http.get('/v1/audit/head').set(bearer(A.admin.token));
+      expect(headRes.status).toBe(200);
+      const rows = await stored(A.tenant.id);
+      const last = rows[rows.length - 1];
+      expect(headRes.body).toEqual({ seq: 10, hash: last.hash.toString('hex'), occurredAt: new Date(last.occurredAt).toISOString() });
+      const anchored = (query: Record<string, string | number>) => t.http.get('/v1/audit/verify').query(query).set(bearer(A.admin.token));
+      const anchor = { anchorSeq: headRes.body.seq, anchorHash: headRes.body.hash };
+      expect((await anchored(anchor)).body).toEqual({ ok: true, checked: 10 });
+      // A wrong hash for the anchored entry, and a half-given anchor.
+      expect((await anchored({ ...anchor, anchorHash: '0'.repeat(64) })).body).toEqual({
+        ok: false,
+        checked: 9,
+        firstBroken: { seq: 10, reason: 'anchor_mismatch' },
+      });
+      expect(pointersOf(expectProblem(await anchored({ anchorSeq: 3 }), 400))).toEqual(['/anchorHash']);
+
+      const tail = `tenant_id = '${A.tenant.id}' AND seq >= 9`;
+      await tamper(`CREATE TABLE audit_tail AS SELECT * FROM audit_log WHERE ${tail}; DELETE FROM audit_log WHERE ${tail}`, []);
+      expect(await verifyAudit(t, A.admin)).toEqual({ ok: true, checked: 8 });
+      expect((await anchored(anchor)).body).toEqual({ ok: false, checked: 8, firstBroken: { seq: 9, reason: 'truncated' } });
+      await tamper(`INSERT INTO audit_log SELECT * FROM audit_tail; DROP TABLE audit_tail`, []);
+      expect((await anchored(anchor)).body).toEqual({ ok: true, checked: 10 });
     });
 
     it('a deleted entry is a sequence_gap at its seq; tenant B is unaffected', async () => {

@@ -120,11 +120,24 @@ describe('authentication and tokens', () => {
       expect(claimsOf(res.body.accessToken).sid).toBe(claimsOf(first.token).sid);
       expect((await me(res.body.accessToken)).status).toBe(200);
 
-      const replay = expectProblem(await t.http.post('/v1/auth/refresh').send({ refreshToken: first.refreshToken }), 401);
-      expect(replay.detail).toMatch(/refresh token/);
       const again = await t.http.post('/v1/auth/refresh').send({ refreshToken: res.body.refreshToken });
       expect(again.status).toBe(200);
+      expect((await me(again.body.accessToken)).status).toBe(200);
       expectProblem(await t.http.post('/v1/auth/refresh').send({ refreshToken: `gmr_${'x'.repeat(43)}` }), 401);
+    });
+
+    it('a rotated-away refresh token presented again revokes the whole session (theft detection)', async () => {
+      const first = await login(t, tenant.slug, 'admin', tenant.adminPassword);
+      const second = await t.http.post('/v1/auth/refresh').send({ refreshToken: first.refreshToken });
+      expect(second.status).toBe(200);
+
+      const replay = expectProblem(await t.http.post('/v1/auth/refresh').send({ refreshToken: first.refreshToken }), 401);
+      expect(replay.detail).toMatch(/refresh token/);
+      // Whoever held the newer pair loses it too: both refresh and access tokens of the session are dead.
+      expectProblem(await t.http.post('/v1/auth/refresh').send({ refreshToken: second.body.refreshToken }), 401);
+      await expect401(second.body.accessToken);
+      // Other sessions of the same user live on.
+      expect((await me(tenant.admin.token)).status).toBe(200);
     });
 
     it('logout revokes the session: the access token is refused at once, the refresh token too', async () => {

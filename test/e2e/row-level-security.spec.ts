@@ -314,6 +314,19 @@ describe('row-level security on its own (raw SQL as the app role, no service sco
         await db.query('ROLLBACK');
       });
     });
+
+    it('cancels its statements after 30 s on any connection, not only the pool’s (a role setting)', async () => {
+      // A bare connection: nothing but the role's own setting applies here.
+      await asApp(async (db) => {
+        expect((await db.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '30s' }]);
+      });
+      await asOwner(async (db) => {
+        const settings = await db.query(
+          `SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = 'govmatrix_app' AND s.setdatabase = 0`,
+        );
+        expect(settings.rows).toEqual([{ setconfig: ['statement_timeout=30s'] }]);
+      });
+    });
   });
 
   describe('the catalog', () => {

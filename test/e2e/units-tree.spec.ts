@@ -149,6 +149,24 @@ describe('the unit tree', () => {
       expect(pointersOf(orphan)).toEqual(['/parentId']);
     });
 
+    it('refuses a sector parent that would close a circle, and changes nothing', async () => {
+      const link = await t.http.patch(`/v1/units/${ids['hd-gaj']}`).set(admin).send({ sectorParentId: ids['tx-gaj'] });
+      expect(link.status).toBe(200);
+      expect(link.body.sectorParentId).toBe(ids['tx-gaj']);
+      for (const [unit, sectorParent] of [
+        [ids['tx-gaj'], ids['hd-gaj']],
+        [ids['tx-gaj'], ids['tx-gaj']],
+      ]) {
+        const circle = expectProblem(await t.http.patch(`/v1/units/${unit}`).set(admin).send({ sectorParentId: sectorParent }), 422);
+        expect(pointersOf(circle)).toEqual(['/sectorParentId']);
+        expect(circle.errors![0].reason).toMatch(/circular/);
+      }
+      expect((await getUnit(ids['tx-gaj'])).sectorParentId).toBeNull();
+      const unlink = await t.http.patch(`/v1/units/${ids['hd-gaj']}`).set(admin).send({ sectorParentId: null });
+      expect(unlink.status).toBe(200);
+      expect(unlink.body.sectorParentId).toBeNull();
+    });
+
     it('renames a unit with PATCH', async () => {
       const before = await getUnit(ids['hd-gaj']);
       const res = await t.http

@@ -1,4 +1,4 @@
-import { AuditEntryDto } from './audit.dto';
+import { AuditEntryDto, AuditHeadDto } from './audit.dto';
 import { AuditRecord } from './audit.repository';
 
 export const toAuditEntryDto = (r: AuditRecord): AuditEntryDto => ({
@@ -12,4 +12,10 @@ export const toAuditEntryDto = (r: AuditRecord): AuditEntryDto => ({
   before: r.before,
   after: r.after,
   hash: r.hash.toString('hex'),
+});
+
+export const toAuditHeadDto = (h: { seq: number; hash: Buffer; occurredAt: Date | null }): AuditHeadDto => ({
+  seq: h.seq,
+  hash: h.hash.toString('hex'),
+  occurredAt: h.occurredAt ? new Date(h.occurredAt).toISOString() : null,
 });

@@ -36,6 +36,14 @@ export class AuditRepository {
     return rows[0];
   }
 
+  async head(tenantId: string): Promise<{ seq: number; hash: Buffer; occurredAt: Date } | undefined> {
+    const rows: { seq: number; hash: Buffer; occurredAt: Date }[] = await this.tx.manager.query(
+      `SELECT seq::int AS seq, hash, occurred_at AS "occurredAt" FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1`,
+      [tenantId],
+    );
+    return rows[0];
+  }
+
   async insert(record: AuditRecord): Promise<void> {
     await this.tx.manager.query(
       `INSERT INTO audit_log (tenant_id, seq, occurred_at, actor_kind, actor_id, entity_type, entity_id, action, before, after, prev_hash, hash)

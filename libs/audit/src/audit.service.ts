@@ -17,7 +17,13 @@ export interface ChainVerification {
   /** Entries checked (all of them when ok). */
   checked: number;
   /** The first entry whose link or content does not hold. */
-  firstBroken?: { seq: number; reason: 'hash_mismatch' | 'broken_link' | 'sequence_gap' };
+  firstBroken?: { seq: number; reason: 'hash_mismatch' | 'broken_link' | 'sequence_gap' | 'truncated' | 'anchor_mismatch' };
+}
+
+/** An entry of the chain recorded earlier outside the database. */
+export interface ChainAnchor {
+  seq: number;
+  hash: Buffer;
 }
 
 const GENESIS = Buffer.alloc(32);
@@ -70,7 +76,7 @@ export class AuditService {
   }
 
   /** Walks the tenant's whole chain and reports the first entry that does not hold. */
-  async verify(tenantId: string): Promise<ChainVerification> {
+  async verify(tenantId: string, anchor?: ChainAnchor): Promise<ChainVerification> {
     let expectedPrev: Buffer = GENESIS;
     let expectedSeq = 1;
     let checked = 0;
@@ -82,12 +88,24 @@ export class AuditService {
         if (!entryHash(record.prevHash, record).equals(record.hash)) {
           return { ok: false, checked, firstBroken: { seq: expectedSeq, reason: 'hash_mismatch' } };
         }
+        if (anchor && anchor.seq === expectedSeq && !anchor.hash.equals(record.hash)) {
+          return { ok: false, checked, firstBroken: { seq: expectedSeq, reason: 'anchor_mismatch' } };
+        }
         expectedPrev = record.hash;
         expectedSeq += 1;
         checked += 1;
       }
-      if (page.length < VERIFY_PAGE) return { ok: true, checked };
+      if (page.length < VERIFY_PAGE) break;
     }
+    // Entries removed from the end leave a whole chain; only a head recorded before shows them missing.
+    if (anchor && checked < anchor.seq) return { ok: false, checked, firstBroken: { seq: checked + 1, reason: 'truncated' } };
+    return { ok: true, checked };
+  }
+
+  /** The last entry, to be recorded outside the database and given back to `verify` as an anchor. */
+  async head(tenantId: string): Promise<{ seq: number; hash: Buffer; occurredAt: Date | null }> {
+    const head = await this.repository.head(tenantId);
+    return head ?? { seq: 0, hash: GENESIS, occurredAt: null };
   }
 
   history(tenantId: string, entityIds: string[], limit: number, afterSeq?: number): Promise<AuditRecord[]> {

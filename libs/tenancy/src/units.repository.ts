@@ -88,6 +88,21 @@ export class UnitsRepository {
     ]);
   }
 
+  /** Whether `unitId` lies on the sector-parent chain that starts at `fromId` (itself included). */
+  async isOnSectorChain(tenantId: string, scopePath: string, fromId: string, unitId: string): Promise<boolean> {
+    const rows: { found: boolean }[] = await this.tx.manager.query(
+      `WITH RECURSIVE chain(id, sector_parent_id) AS (
+         SELECT id, sector_parent_id FROM units WHERE tenant_id = $1 AND path <@ $2::ltree AND id = $3
+         UNION
+         SELECT u.id, u.sector_parent_id FROM units u JOIN chain c ON u.id = c.sector_parent_id
+         WHERE u.tenant_id = $1 AND u.path <@ $2::ltree
+       )
+       SELECT EXISTS (SELECT 1 FROM chain WHERE id = $4) AS found`,
+      [tenantId, scopePath, fromId, unitId],
+    );
+    return rows[0].found;
+  }
+
   /** Codes and division codes of the tenant already taken, among those given. */
   async takenKeys(tenantId: string, codes: string[], divisionCodes: string[]): Promise<{ codes: Set<string>; divisionCodes: Set<string> }> {
     const rows: { code: string | null; division_code: string | null }[] = await this.tx.manager.query(

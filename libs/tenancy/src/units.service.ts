@@ -117,8 +117,9 @@ export class UnitsService {
       const errors = unit.parentId === null || parent ? checkPlacement(next, parent ?? null) : [];
       const sector = dto.sector ?? unit.sector;
       if (dto.sectorParentId) {
-        if (dto.sectorParentId === unit.id) errors.push({ pointer: '/sectorParentId', reason: 'a unit cannot be its own sector parent' });
-        else errors.push(...(await this.checkSectorParent(caller, dto.sectorParentId, sector)));
+        if (await this.units.isOnSectorChain(caller.tenantId, caller.scopePath, dto.sectorParentId, unit.id)) {
+          errors.push({ pointer: '/sectorParentId', reason: 'the sector parent chain would become circular' });
+        } else errors.push(...(await this.checkSectorParent(caller, dto.sectorParentId, sector)));
       }
       if (errors.length > 0) throw new ValidationError('The change breaks the rules of the tree', errors);
       const updated = await this.units.update(caller.tenantId, caller.scopePath, id, {

@@ -346,6 +346,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chain's last entry: record it outside GovMatrix and pass it to `verify` later as an anchor. */
+        get: operations["auditHead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/verify": {
         parameters: {
             query?: never;
@@ -353,7 +370,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recompute the tenant's hash chain and report the first entry that does not hold. */
+        /**
+         * Recompute the tenant's hash chain and report the first entry that does not hold. With an anchor
+         *     (a head recorded earlier) it also proves that no entry was cut off the end.
+         */
         get: operations["auditVerify"];
         put?: never;
         post?: never;
@@ -1686,9 +1706,19 @@ export interface components {
             items: components["schemas"]["AuditEntryDto"][];
             nextCursor?: string;
         };
+        AuditHeadDto: {
+            /** @description SHA-256 of the last entry, hex (64 zeros for an empty chain). */
+            hash: string;
+            occurredAt: string | null;
+            /** @description Entries in the tenant's chain; 0 when it is empty. */
+            seq: number;
+        };
         BrokenLinkDto: {
-            /** @enum {string} */
-            reason: "hash_mismatch" | "broken_link" | "sequence_gap";
+            /**
+             * @description `truncated`: the chain ends before the anchor; `anchor_mismatch`: the anchored entry's hash differs.
+             * @enum {string}
+             */
+            reason: "hash_mismatch" | "broken_link" | "sequence_gap" | "truncated" | "anchor_mismatch";
             seq: number;
         };
         CalendarYearDto: {
@@ -2235,7 +2265,7 @@ export interface components {
         IndicatorDto: {
             description: string;
             /** @enum {string} */
-            key: "engagement" | "reposts" | "comments" | "likes" | "comment_repost_ratio" | "followers" | "verified_days" | "active_followers" | "posts" | "originals" | "reposts_of_gov" | "original_share" | "daily_new_followers_ratio" | "posts_yoy_ratio" | "originals_yoy_ratio" | "engagement_yoy_ratio" | "government_share" | "livelihood_share" | "b_class_share" | "coverage" | "upper_interaction" | "lower_linkage" | "repost_task_completion" | "reads_per_day" | "likes_per_day" | "reads_per_post" | "likes_per_post" | "peak_day_reads" | "peak_day_likes";
+            key: "engagement" | "reposts" | "comments" | "likes" | "comment_repost_ratio" | "followers" | "verified_days" | "active_followers" | "posts" | "post_days" | "originals" | "reposts_of_gov" | "original_share" | "daily_new_followers_ratio" | "posts_yoy_ratio" | "originals_yoy_ratio" | "engagement_yoy_ratio" | "government_share" | "livelihood_share" | "b_class_share" | "coverage" | "upper_interaction" | "lower_linkage" | "repost_task_completion" | "reads_per_day" | "likes_per_day" | "reads_per_post" | "likes_per_post" | "peak_day_reads" | "peak_day_likes";
         };
         IndicatorListDto: {
             items: components["schemas"]["IndicatorDto"][];
@@ -2767,7 +2797,7 @@ export interface components {
              * @description A measurement of the catalogue (GET /v1/scoring/indicators).
              * @enum {string}
              */
-            indicator: "engagement" | "reposts" | "comments" | "likes" | "comment_repost_ratio" | "followers" | "verified_days" | "active_followers" | "posts" | "originals" | "reposts_of_gov" | "original_share" | "daily_new_followers_ratio" | "posts_yoy_ratio" | "originals_yoy_ratio" | "engagement_yoy_ratio" | "government_share" | "livelihood_share" | "b_class_share" | "coverage" | "upper_interaction" | "lower_linkage" | "repost_task_completion" | "reads_per_day" | "likes_per_day" | "reads_per_post" | "likes_per_post" | "peak_day_reads" | "peak_day_likes";
+            indicator: "engagement" | "reposts" | "comments" | "likes" | "comment_repost_ratio" | "followers" | "verified_days" | "active_followers" | "posts" | "post_days" | "originals" | "reposts_of_gov" | "original_share" | "daily_new_followers_ratio" | "posts_yoy_ratio" | "originals_yoy_ratio" | "engagement_yoy_ratio" | "government_share" | "livelihood_share" | "b_class_share" | "coverage" | "upper_interaction" | "lower_linkage" | "repost_task_completion" | "reads_per_day" | "likes_per_day" | "reads_per_post" | "likes_per_post" | "peak_day_reads" | "peak_day_likes";
             /** @description Lower raw values score higher (the "B-class" share); bounded normalisations only. */
             lowerIsBetter?: boolean;
             /**
@@ -4039,9 +4069,46 @@ export interface operations {
             };
         };
     };
-    auditVerify: {
+    auditHead: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditHeadDto"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Requires the audit.verify permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auditVerify: {
+        parameters: {
+            query?: {
+                anchorSeq?: number;
+                /** @description SHA-256 of the anchored entry, hex. */
+                anchorHash?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform, userInfo } from 'node:os';
@@ -87,13 +87,16 @@ export class EmbeddedCluster {
     return { url: this.url(credentials, port), port, adopted: false };
   }
 
-  /** Fast shutdown: open transactions roll back, committed data is on disk. */
-  async stop(): Promise<void> {
+  /**
+   * `fast` (the default): open transactions roll back, committed data is on disk. `immediate`: the
+   * server quits at once, like a crash, and the next start runs crash recovery (fault tests).
+   */
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     if (!this.started) return;
     this.started = false;
     const binDir = locateBinaries();
     const osUser = await this.ensureOsUser();
-    await this.asOsUser(osUser, join(binDir, 'pg_ctl'), ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '60']).catch(
+    await this.asOsUser(osUser, join(binDir, 'pg_ctl'), ['stop', '-D', this.dataDir, '-m', mode, '-w', '-t', '60']).catch(
       (error: unknown) => this.log(`pg_ctl stop failed: ${String(error)}`),
     );
     this.log('embedded PostgreSQL stopped');
@@ -118,6 +121,15 @@ export class EmbeddedCluster {
       process.kill(pid, 0);
     } catch {
       return undefined; // stale pid file: PostgreSQL removes it itself on start
+    }
+    if (isZombie(pid)) {
+      // A postmaster killed outright (kill -9, the OOM killer) under an init that does not reap orphans
+      // (a container without --init) stays a zombie, and PostgreSQL takes a zombie for a live server.
+      // Its lock files are stale; the shared-memory check on start still refuses while a backend lives.
+      this.log(`the PostgreSQL server ${pid} recorded in postmaster.pid is dead (a zombie): removing its lock files`);
+      await rm(pidFile, { force: true });
+      await rm(join(this.dataDir, `.s.PGSQL.${port}.lock`), { force: true });
+      return undefined;
     }
     return port;
   }
@@ -184,6 +196,17 @@ export class EmbeddedCluster {
       const { stderr, stdout } = error as { stderr?: string; stdout?: string };
       throw new Error(`${file} ${args[0]} failed: ${stderr || stdout || String(error)}`, { cause: error });
     }
+  }
+}
+
+/** A process that has exited but was not reaped: `kill(pid, 0)` still succeeds. Linux only (/proc). */
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may contain spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
   }
 }
 

@@ -7,6 +7,8 @@ import { Matrix1732760000000 } from './1732760000000-matrix';
 import { Scoring1732800000000 } from './1732800000000-scoring';
 import { LedgerViews1732850000000 } from './1732850000000-ledger-views';
 import { MetricsHistoryTrigger1732900000000 } from './1732900000000-metrics-history-trigger';
+import { RefreshReuseDetection1732960000000 } from './1732960000000-refresh-reuse-detection';
+import { AppRoleStatementTimeout1732980000000 } from './1732980000000-app-role-statement-timeout';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -19,4 +21,6 @@ export const MIGRATIONS = [
   Scoring1732800000000,
   LedgerViews1732850000000,
   MetricsHistoryTrigger1732900000000,
+  RefreshReuseDetection1732960000000,
+  AppRoleStatementTimeout1732980000000,
 ];
