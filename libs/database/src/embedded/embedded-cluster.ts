@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { arch, platform, userInfo } from 'node:os';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -49,8 +49,8 @@ export class EmbeddedCluster {
   }
 
   async start(): Promise<ClusterConnection> {
-    const binDir = locateBinaries();
     const osUser = await this.ensureOsUser();
+    const binDir = await this.binaries(osUser);
     // Folders created on the way must let the postgres OS user through to its own.
     await mkdir(this.dir, { recursive: true, mode: 0o755 });
     if (osUser) await chown(this.dir, osUser.uid, osUser.gid);
@@ -94,8 +94,8 @@ export class EmbeddedCluster {
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    const binDir = locateBinaries();
     const osUser = await this.ensureOsUser();
+    const binDir = await this.binaries(osUser);
     await this.asOsUser(osUser, join(binDir, 'pg_ctl'), ['stop', '-D', this.dataDir, '-m', mode, '-w', '-t', '60']).catch(
       (error: unknown) => this.log(`pg_ctl stop failed: ${String(error)}`),
     );
@@ -181,6 +181,34 @@ export class EmbeddedCluster {
       await run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
       return lookup();
     }
+  }
+
+  /**
+   * The binaries, where the postgres OS user can run them. A checkout inside a folder closed to other
+   * users (a mktemp -d, a home directory) gets one shared copy of them under the temp folder.
+   */
+  private async binaries(osUser: OsUser | undefined): Promise<string> {
+    const binDir = locateBinaries();
+    const canRun = (file: string) =>
+      run('test', ['-x', file], { uid: osUser?.uid, gid: osUser?.gid }).then(
+        () => true,
+        () => false,
+      );
+    if (!osUser || (await canRun(join(binDir, 'pg_ctl')))) return binDir;
+    const native = dirname(binDir);
+    const { mtimeMs, size } = statSync(join(binDir, 'postgres'));
+    const key = createHash('sha256').update(`${native}:${mtimeMs}:${size}`).digest('hex').slice(0, 16);
+    const copy = join(tmpdir(), `govmatrix-pg-bin-${key}`);
+    if (!existsSync(join(copy, 'bin', 'pg_ctl'))) {
+      const staging = `${copy}.${process.pid}`;
+      await rm(staging, { recursive: true, force: true });
+      await run('cp', ['-rL', native, staging]);
+      await run('chmod', ['-R', 'a+rX', staging]);
+      // Another process may have finished the same copy first: then its copy is used.
+      await rename(staging, copy).catch(() => rm(staging, { recursive: true, force: true }));
+      this.log(`copied the PostgreSQL binaries to ${copy}: ${native} is closed to the postgres OS user`);
+    }
+    return join(copy, 'bin');
   }
 
   private async asOsUser(osUser: OsUser | undefined, file: string, args: string[]): Promise<void> {
