@@ -1,5 +1,5 @@
 /** @type {import('jest').Config} */
-const aliases = ['common', 'database', 'auth', 'tenancy', 'audit', 'calendar', 'ledger', 'reporting', 'jobs', 'inspection', 'sanctions', 'matrix', 'scoring', 'core'];
+const aliases = ['common', 'database', 'auth', 'tenancy', 'audit', 'calendar', 'ledger', 'reporting', 'jobs', 'inspection', 'sanctions', 'matrix', 'scoring', 'supervision', 'core'];
 
 module.exports = {
   rootDir: '.',

@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parse } from 'csv-parse/sync';
 import { Workbook } from 'exceljs';
+import { chinaToday } from '@govmatrix/calendar';
 import { TransactionHost, tenantScope } from '@govmatrix/database';
 import { AccountsRepository, EXPORT_BATCH_SIZE, LedgerViewsRepository, toAccountListItemDto } from '@govmatrix/ledger';
 import {
@@ -24,6 +25,8 @@ import {
 } from '../support/fixtures';
 import { withClient } from '../support/database';
 import { startTestApp, TestApp } from '../support/test-app';
+
+const daysAgo = (days: number): string => chinaToday(Date.now() - days * 86_400_000);
 
 interface Person {
   name: string;
@@ -162,7 +165,8 @@ describe('ledger views: listing, export, summary (统一台账)', () => {
     const admin = tenant.admin.token;
     const base = { kind: 'institutional', operatingMode: 'self', people: chain() };
 
-    // 长沙 (cs): eight accounts in every status and shape the filters need.
+    // 长沙 (cs): eight accounts in every status and shape the filters need. A3, A7 and A8 were opened
+    // within the last 10 days, so their 10-working-day filing deadline has not passed whatever today is.
     await createAccount('A1', operatorTx.token, {
       ...base,
       unitId: units['tx-gaj'],
@@ -185,7 +189,7 @@ describe('ledger views: listing, export, summary (统一台账)', () => {
       platform: 'douyin',
       name: '天心发布',
       verified: true,
-      openedOn: '2026-11-20',
+      openedOn: daysAgo(3),
     });
     await createAccount('A4', admin, {
       ...base,
@@ -213,7 +217,7 @@ describe('ledger views: listing, export, summary (统一台账)', () => {
       kind: 'official_personal',
       holder: { name: '张三', position: '局长' },
       name: '张局长说法',
-      openedOn: '2026-11-16',
+      openedOn: daysAgo(7),
     });
     await createAccount('A8', admin, {
       ...base,
@@ -221,7 +225,7 @@ describe('ledger views: listing, export, summary (统一台账)', () => {
       platform: 'bilibili',
       name: 'Tianxin Police',
       platformUid: 'TX-Bili-9',
-      openedOn: '2026-11-18',
+      openedOn: daysAgo(5),
     });
     // 株洲 (zz): never visible to the 长沙 auditor, one of them even named after 天心.
     await createAccount('Z1', admin, { ...base, unitId: units['zz'], platform: 'weibo', name: '株洲发布', openedOn: '2026-09-28' });

@@ -37,6 +37,7 @@ export const Permission = {
   ModelsWrite: 'score_models.write',
   RepostTasksRead: 'repost_tasks.read',
   RepostTasksWrite: 'repost_tasks.write',
+  SupervisionReportsRead: 'supervision_reports.read',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 
@@ -83,6 +84,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.ModelsWrite,
     P.RepostTasksRead,
     P.RepostTasksWrite,
+    P.SupervisionReportsRead,
     P.SelfRead,
   ],
   // The supervising office: reviews filings, approves second accounts, keeps the ledger of its region.
@@ -109,6 +111,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.ModelsWrite,
     P.RepostTasksRead,
     P.RepostTasksWrite,
+    P.SupervisionReportsRead,
     P.SelfRead,
   ],
   // The unit that opened an account manages it (谁开设、谁主管).
@@ -139,6 +142,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.ScoresRead,
     P.RepostTasksRead,
     P.RepostTasksWrite,
+    P.SupervisionReportsRead,
     P.SelfRead,
   ],
 };

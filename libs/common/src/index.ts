@@ -7,3 +7,6 @@ export * from './http/problem-details.filter';
 export * from './http/validation';
 export * from './pagination/page.dto';
 export * from './http/uuid-param';
+export * from './http/client-error';
+export * from './http/json-depth';
+export * from './http/nul-characters';

@@ -12,6 +12,7 @@ import { MatrixModule } from '@govmatrix/matrix';
 import { ReportingModule } from '@govmatrix/reporting';
 import { SanctionsModule } from '@govmatrix/sanctions';
 import { ScoringModule } from '@govmatrix/scoring';
+import { SupervisionModule } from '@govmatrix/supervision';
 import { TenancyModule } from '@govmatrix/tenancy';
 
 export interface CoreModuleOptions {
@@ -42,6 +43,7 @@ export class CoreModule {
         MatrixModule,
         SanctionsModule,
         ScoringModule,
+        SupervisionModule,
         ...(runScheduler ? [ScheduleModule.forRoot()] : []),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, ...(runScheduler ? [Scheduler] : [])],

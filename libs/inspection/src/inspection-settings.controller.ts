@@ -6,7 +6,8 @@ import { ValidationError } from '@govmatrix/common';
 import { TransactionHost } from '@govmatrix/database';
 import { PLATFORMS } from '@govmatrix/ledger';
 import { requireTenantCaller } from '@govmatrix/tenancy';
-import { InspectionSettingsDto, InspectionSettingsRepository, UpdateInspectionSettingsDto } from './inspection-settings';
+import { InspectionSettings, InspectionSettingsRepository } from './inspection-settings';
+import { InspectionSettingsDto, UpdateInspectionSettingsDto } from './inspection-settings.dto';
 
 @Injectable()
 export class InspectionSettingsService {
@@ -35,7 +36,15 @@ export class InspectionSettingsService {
     if (errors.length > 0) throw new ValidationError('The post allowances are invalid', errors);
     return this.tx.run(dbScopeOf(caller), async () => {
       const before = await this.settings.get(caller.tenantId);
-      const after = { ...before, ...dto, monthlyPostAllowance: { ...before.monthlyPostAllowance, ...allowance } };
+      // Only the fields given change: the DTO instance carries the others as own `undefined` properties,
+      // which a spread would copy over the stored values (and JSON then drops).
+      const after: InspectionSettings = {
+        inactiveDays: dto.inactiveDays ?? before.inactiveDays,
+        monthlyPostAllowance: { ...before.monthlyPostAllowance, ...allowance },
+        unansweredMessageDays: dto.unansweredMessageDays ?? before.unansweredMessageDays,
+        noInteractionDays: dto.noInteractionDays ?? before.noInteractionDays,
+        spotCheckShare: dto.spotCheckShare ?? before.spotCheckShare,
+      };
       await this.settings.put(caller.tenantId, after);
       await this.audit.record(caller, caller.tenantId, {
         entityType: 'tenant_settings',

@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNumber, IsObject, IsOptional, Max, Min } from 'class-validator';
 import { TransactionHost } from '@govmatrix/database';
 
 /** A tenant's inspection rules, with the national defaults of SPEC §3. */
@@ -37,47 +35,6 @@ export const DEFAULT_INSPECTION_SETTINGS: InspectionSettings = {
   noInteractionDays: 30,
   spotCheckShare: 0.1,
 };
-
-export class InspectionSettingsDto {
-  inactiveDays: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } })
-  monthlyPostAllowance: Record<string, number>;
-  unansweredMessageDays: number;
-  noInteractionDays: number;
-  spotCheckShare: number;
-}
-
-export class UpdateInspectionSettingsDto {
-  @IsOptional()
-  @IsInt()
-  @Min(7)
-  @Max(90)
-  inactiveDays?: number;
-
-  /** Platform → least posts per month; platforms left out keep their value. */
-  @IsOptional()
-  @IsObject()
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer' } })
-  monthlyPostAllowance?: Record<string, number>;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(30)
-  unansweredMessageDays?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(7)
-  @Max(180)
-  noInteractionDays?: number;
-
-  @IsOptional()
-  @IsNumber()
-  @Min(0.01)
-  @Max(1)
-  spotCheckShare?: number;
-}
 
 @Injectable()
 export class InspectionSettingsRepository {

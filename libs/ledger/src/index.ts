@@ -9,6 +9,7 @@ export * from './filings.repository';
 export * from './filings.service';
 export * from './findings.repository';
 export * from './ledger-settings';
+export * from './ledger-settings.dto';
 export * from './ledger-export';
 export * from './ledger-views.dto';
 export * from './ledger-views.mapper';

@@ -212,24 +212,23 @@ async function writeXlsx(out: Writable, language: ExportHeaderLanguage, batches:
 }
 
 /**
- * Streams an export to the response. Headers go out with the first byte; from then on a failure
+ * Streams a download to the response. Headers go out with the first byte; from then on a failure
  * can only abort the response (the client sees a cut connection, never a truncated file that
  * looks complete). Failures before that point are the caller's to answer as problem details.
  */
-export async function streamAccountsExport(
+async function streamDownload(
   res: Response,
-  options: { format: ExportFormat; headers: ExportHeaderLanguage },
-  batches: AsyncGenerator<AccountListItemDto[], void, undefined>,
+  download: { contentType: string; fileName: string },
   logger: Logger,
+  write: (out: Writable) => Promise<void>,
 ): Promise<void> {
   res.status(200);
-  res.setHeader('Content-Type', options.format === 'csv' ? CSV_CONTENT_TYPE : XLSX_CONTENT_TYPE);
-  res.setHeader('Content-Disposition', contentDisposition(exportFileName(options.format, options.headers)));
+  res.setHeader('Content-Type', download.contentType);
+  res.setHeader('Content-Disposition', contentDisposition(download.fileName));
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   try {
-    if (options.format === 'csv') await writeCsv(res, options.headers, batches);
-    else await writeXlsx(res, options.headers, batches);
+    await write(res);
   } catch (error) {
     if (!(error instanceof ClientGone)) {
       // Message and stack as strings: the Nest logger drops an object passed as the message.
@@ -242,4 +241,111 @@ export async function streamAccountsExport(
     }
     res.destroy();
   }
+}
+
+/** Streams a ledger export to the response (see streamDownload for failures). */
+export async function streamAccountsExport(
+  res: Response,
+  options: { format: ExportFormat; headers: ExportHeaderLanguage },
+  batches: AsyncGenerator<AccountListItemDto[], void, undefined>,
+  logger: Logger,
+): Promise<void> {
+  await streamDownload(
+    res,
+    {
+      contentType: options.format === 'csv' ? CSV_CONTENT_TYPE : XLSX_CONTENT_TYPE,
+      fileName: exportFileName(options.format, options.headers),
+    },
+    logger,
+    (out) => (options.format === 'csv' ? writeCsv(out, options.headers, batches) : writeXlsx(out, options.headers, batches)),
+  );
+}
+
+/** A cell of a report table: numbers stay numbers (XLSX) and are written as they are (CSV). */
+export type TableCell = string | number | null;
+
+/** A titled table of a report: its heading, column headers and rows. */
+export interface ExportTable {
+  title: string;
+  headers: string[];
+  rows: TableCell[][];
+  /** Column widths in characters (XLSX). */
+  widths?: number[];
+}
+
+/** A sheet of a report (XLSX: a worksheet; CSV: its tables one after the other). */
+export interface ExportSheet {
+  /** At most 31 characters, none of : \ / ? * [ ] (Excel's rules). */
+  name: string;
+  tables: ExportTable[];
+}
+
+/** A report's cell in CSV: a number as is (a negative number is not a formula), text as csvField writes it. */
+const tableCsvField = (cell: TableCell): string => (typeof cell === 'number' ? String(cell) : csvField(cell));
+
+async function writeCsvTables(out: Writable, sheets: ExportSheet[]): Promise<void> {
+  const records: string[] = [];
+  for (const sheet of sheets) {
+    for (const table of sheet.tables) {
+      // Each table under a heading line naming its sheet and table, and a blank line after it.
+      records.push(csvRecord([table.title === sheet.name ? sheet.name : `${sheet.name} - ${table.title}`]));
+      records.push(csvRecord(table.headers));
+      for (const row of table.rows) records.push(`${row.map(tableCsvField).join(',')}\r\n`);
+      records.push('\r\n');
+    }
+  }
+  // The byte-order mark makes Excel read the file as UTF-8.
+  out.end(`\uFEFF${records.join('')}`);
+  await finished(out).catch((error: unknown) => {
+    throw (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' ? new ClientGone() : error;
+  });
+}
+
+async function writeXlsxTables(out: Writable, sheets: ExportSheet[]): Promise<void> {
+  const closed = new Promise<never>((_, reject) => out.once('close', () => reject(new ClientGone())));
+  closed.catch(() => undefined);
+  const workbook = new excelStream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  try {
+    for (const sheet of sheets) {
+      const worksheet = workbook.addWorksheet(sheet.name);
+      const columns = Math.max(...sheet.tables.map((t) => t.headers.length));
+      worksheet.columns = Array.from({ length: columns }, (_, i) => ({
+        key: String(i),
+        width: Math.max(10, ...sheet.tables.map((t) => t.widths?.[i] ?? 0)),
+      }));
+      sheet.tables.forEach((table, index) => {
+        if (index > 0) worksheet.addRow([]).commit();
+        const title = worksheet.addRow([table.title]);
+        title.font = { bold: true, size: 12 };
+        title.commit();
+        const header = worksheet.addRow(table.headers);
+        header.font = { bold: true };
+        header.commit();
+        for (const row of table.rows) worksheet.addRow(row).commit();
+      });
+      worksheet.commit();
+    }
+    await Promise.race([workbook.commit(), closed]);
+  } catch (error) {
+    (workbook as unknown as { zip?: { abort?: () => void } }).zip?.abort?.();
+    throw error;
+  }
+}
+
+/**
+ * Streams a small report (a few tables held in memory) as XLSX, one worksheet per sheet with its
+ * tables one under the other, or as one CSV (UTF-8 with BOM) with every table under a heading line.
+ */
+export async function streamTablesExport(
+  res: Response,
+  options: { format: ExportFormat; fileName: string },
+  sheets: ExportSheet[],
+  logger: Logger,
+): Promise<void> {
+  await streamDownload(
+    res,
+    { contentType: options.format === 'csv' ? CSV_CONTENT_TYPE : XLSX_CONTENT_TYPE, fileName: options.fileName },
+    logger,
+    (out) => (options.format === 'csv' ? writeCsvTables(out, sheets) : writeXlsxTables(out, sheets)),
+  );
 }

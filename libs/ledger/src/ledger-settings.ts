@@ -1,7 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { TransactionHost } from '@govmatrix/database';
 import { NamingRule } from './naming-check';
 
@@ -19,43 +16,6 @@ export const DEFAULT_LEDGER_SETTINGS: LedgerSettings = {
   closureFilingDays: 5,
   naming: { mode: 'unit_or_region', extraKeywords: [] },
 };
-
-export class NamingRuleDto {
-  @ApiProperty({ enum: ['unit_or_region', 'off'] })
-  @IsIn(['unit_or_region', 'off'])
-  mode: 'unit_or_region' | 'off';
-
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @Length(1, 40, { each: true })
-  extraKeywords: string[];
-}
-
-export class LedgerSettingsDto {
-  openingFilingDays: number;
-  closureFilingDays: number;
-  naming: NamingRuleDto;
-}
-
-export class UpdateLedgerSettingsDto {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(60)
-  openingFilingDays?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(60)
-  closureFilingDays?: number;
-
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => NamingRuleDto)
-  naming?: NamingRuleDto;
-}
 
 /** Reads and writes the `ledger` part of the tenant's settings document. */
 @Injectable()

@@ -4,7 +4,8 @@ import { AuditService } from '@govmatrix/audit';
 import { Auth, AuthContext, dbScopeOf, Permission, RequirePermission } from '@govmatrix/auth';
 import { TransactionHost } from '@govmatrix/database';
 import { requireTenantCaller } from '@govmatrix/tenancy';
-import { LedgerSettings, LedgerSettingsDto, LedgerSettingsRepository, UpdateLedgerSettingsDto } from './ledger-settings';
+import { LedgerSettings, LedgerSettingsRepository } from './ledger-settings';
+import { LedgerSettingsDto, UpdateLedgerSettingsDto } from './ledger-settings.dto';
 
 @Injectable()
 export class LedgerSettingsService {

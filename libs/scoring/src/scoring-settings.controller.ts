@@ -33,7 +33,12 @@ export class ScoringSettingsService {
       ]);
     return this.tx.run(dbScopeOf(caller), async () => {
       const before = await this.settings.get(caller.tenantId);
-      const after = { ...before, ...dto };
+      // Only the fields given change: the DTO instance carries the others as own `undefined` properties,
+      // which a spread would copy over the stored values (and JSON then drops).
+      const after: ScoringSettingsDto = {
+        assessmentDate: dto.assessmentDate ?? before.assessmentDate,
+        modelKey: dto.modelKey ?? before.modelKey,
+      };
       await this.settings.put(caller.tenantId, after);
       await this.audit.record(caller, caller.tenantId, {
         entityType: 'tenant_settings',

@@ -1340,6 +1340,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/supervision-reports/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A region's year: units and accounts (by status at year end, opened, closed), filings, inspection
+         *     (findings by kind, pass rate), sanctions (by measure, escalations, forced closures) and the top
+         *     and bottom accounts of the year's published score run.
+         */
+        get: operations["supervisionReportGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision-reports/{year}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same report as a file: XLSX with one sheet per section (概况, 检查, 处置, 排名) and Chinese
+         *     headers, or CSV (UTF-8 with BOM) with every table under a heading line.
+         */
+        get: operations["supervisionReportExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -1681,6 +1722,12 @@ export interface components {
             items: components["schemas"]["AccountListItemDto"][];
             /** @description Pass as `cursor` (with the same sort and order) for the next page; absent on the last page. */
             nextCursor?: string;
+        };
+        AccountStatusCountDto: {
+            /** @description Accounts of the subtree opened on or before 31 December that had this status at the year's end (`asOf`). */
+            accounts: number;
+            /** @enum {string} */
+            status: "pending_filing" | "active" | "rectifying" | "closing" | "closed" | "force_closed";
         };
         ApproveSecondAccountDto: {
             note?: string;
@@ -2168,6 +2215,22 @@ export interface components {
             submittedAt: string;
             unitId: string;
         };
+        FilingKindCountsDto: {
+            /** @description Filings of this kind accepted in the year (reviewed in the year, whenever submitted). */
+            accepted: number;
+            /** @enum {string} */
+            kind: "opening" | "change" | "closure";
+            /**
+             * @description Filing obligations of this kind whose deadline fell in the year and has passed (before today
+             *     in China), for which no filing of the kind submitted on or before the deadline is accepted or
+             *     still pending: filed late, or not at all (R1, R2). Always 0 for `change`, which has no deadline.
+             */
+            overdue: number;
+            /** @description Filings of this kind returned in the year (reviewed in the year, whenever submitted). */
+            returned: number;
+            /** @description Filings of this kind submitted in the year (China time), resubmissions included. */
+            submitted: number;
+        };
         FilingPageDto: {
             items: components["schemas"]["FilingDto"][];
             nextCursor?: string;
@@ -2217,6 +2280,20 @@ export interface components {
             status: "open" | "closed";
             unitId: string;
             unitName: string;
+        };
+        FindingKindCountsDto: {
+            /** @description Accounts with a finding of this kind open at some moment of the year. */
+            accounts: number;
+            /** @description Findings of this kind closed in the year (whenever opened). */
+            closed: number;
+            /** @description The finding kind (`inactive_14d`, `content_error`, …). */
+            kind: string;
+            /** @description Findings of this kind opened before the year's end and not closed by then (`asOf`). */
+            openAtYearEnd: number;
+            /** @description Findings of this kind opened in the year. */
+            opened: number;
+            /** @description A single-veto item of the 2019 indicators: one such finding fails the account (see `singleVetoKinds`). */
+            singleVeto: boolean;
         };
         FindingPageDto: {
             items: components["schemas"]["FindingDto"][];
@@ -2271,9 +2348,18 @@ export interface components {
             items: components["schemas"]["IndicatorDto"][];
         };
         InspectionSettingsDto: {
+            /** @description R7: no post in this many days before the check date = zombie account (single veto). */
+            inactiveDays: number;
+            /** @description R7: least posts per calendar month, by platform, before `low_activity` is raised. */
             monthlyPostAllowance: {
                 [key: string]: number;
             };
+            /** @description Days without a single comment or message while posting: the interaction function looks broken. */
+            noInteractionDays: number;
+            /** @description Default share of a subtree's accounts in a spot-check plan. */
+            spotCheckShare: number;
+            /** @description R8: messages unanswered for longer than this many days raise `unanswered_messages`. */
+            unansweredMessageDays: number;
         };
         InteractionCountsDto: {
             comments: number;
@@ -2337,7 +2423,14 @@ export interface components {
         JobRunListDto: {
             items: components["schemas"]["JobRunDto"][];
         };
-        LedgerSettingsDto: Record<string, never>;
+        LedgerSettingsDto: {
+            /** @description R2: working days to file a closure. */
+            closureFilingDays: number;
+            /** @description R5: the naming check run on opening and change. */
+            naming: components["schemas"]["NamingRuleDto"];
+            /** @description R1: working days to file an opening. */
+            openingFilingDays: number;
+        };
         LevelCoverageDto: {
             /** @description covered / units, from 0 to 1 (0 for an empty group). */
             coverage: number;
@@ -2387,6 +2480,14 @@ export interface components {
             subjectId: string;
             tenantId?: string;
             unitId?: string;
+        };
+        MeasureCountsDto: {
+            /** @description Cases escalated to this measure in the year (escalation steps dated in the year, by the run's moment). */
+            escalatedTo: number;
+            /** @enum {string} */
+            measure: "order_deletion" | "talk" | "warning" | "public_notice" | "forced_closure";
+            /** @description Cases decided (`decidedOn`) in the year with this measure first. */
+            opened: number;
         };
         MetricDayDto: {
             comments: number;
@@ -2465,6 +2566,15 @@ export interface components {
              * @description The new parent; the unit's whole subtree moves with it.
              */
             parentId: string;
+        };
+        NamingRuleDto: {
+            /** @description Further accepted fragments, e.g. a brand the tenant registered (平安长沙). */
+            extraKeywords: string[];
+            /**
+             * @description `unit_or_region`: the name must contain the unit's or its region's name or short name (R5); `off`: no check.
+             * @enum {string}
+             */
+            mode: "unit_or_region" | "off";
         };
         NoticeDto: {
             accountId: string;
@@ -2641,6 +2751,107 @@ export interface components {
         RefreshDto: {
             refreshToken: string;
         };
+        ReportCountsDto: {
+            /** @description Accounts of the subtree opened (`openedOn`) on or before 31 December, whatever their status: the sum of `accountsByStatus`. */
+            accounts: number;
+            /** @description `accounts` by their status at the year's end, every status listed in the ledger's order (zeros included). */
+            accountsByStatus: components["schemas"]["AccountStatusCountDto"][];
+            /** @description Accounts `closed` (closure filing accepted) at the year's end that were not closed when it began. */
+            accountsClosed: number;
+            /** @description Accounts `force_closed` (责令关闭) at the year's end that were not closed when it began. */
+            accountsForceClosed: number;
+            /** @description Accounts whose `openedOn` falls in the year. */
+            accountsOpened: number;
+            filings: components["schemas"]["ReportFilingsDto"];
+            /** @description Active units of the subtree (its root included) created before the year's end. */
+            units: number;
+        };
+        ReportFilingsDto: {
+            /** @description Sum of `byKind[].accepted`. */
+            accepted: number;
+            /** @description Opening, change and closure filings, in that order. */
+            byKind: components["schemas"]["FilingKindCountsDto"][];
+            /** @description Sum of `byKind[].overdue` (opening and closure obligations). */
+            overdue: number;
+            /** @description Sum of `byKind[].returned`. */
+            returned: number;
+            /** @description Sum of `byKind[].submitted`. */
+            submitted: number;
+        };
+        ReportInspectionDto: {
+            /** @description Inspected accounts with at least one single-veto finding in the year: they fail. */
+            accountsFailed: number;
+            /**
+             * @description Accounts inspected in the year: accounts the daily inspection looks at (`active` or
+             *     `rectifying`) at some moment of the year, plus any account with a finding in the year.
+             */
+            accountsInspected: number;
+            /** @description accountsInspected − accountsFailed: accounts with no single-veto finding in the year. */
+            accountsPassed: number;
+            /** @description Inspected accounts with at least one finding (of any kind) in the year. */
+            accountsWithFindings: number;
+            /** @description Every known kind (zeros included) in the inspection's order, then any other kind found. */
+            byKind: components["schemas"]["FindingKindCountsDto"][];
+            /** @description Findings closed in the year (sum of `byKind[].closed`). */
+            findingsClosed: number;
+            /** @description Findings open at the year's end (sum of `byKind[].openAtYearEnd`). */
+            findingsOpenAtYearEnd: number;
+            /** @description Findings opened in the year (sum of `byKind[].opened`). */
+            findingsOpened: number;
+            /**
+             * @description Pass rate (合格率) = accountsPassed / accountsInspected, from 0 to 1, rounded to 4 decimals;
+             *     null when no account was inspected.
+             */
+            passRate: number | null;
+            /** @description The finding kinds that fail an account (单项否决): no update in 2 weeks, no working interaction, serious content error, secrecy incident, faked influence. */
+            singleVetoKinds: string[];
+        };
+        ReportOfficeDto: {
+            name: string;
+            /** @description The region's supervising office (the child unit flagged `supervisor`). */
+            unitId: string;
+        };
+        ReportRankedAccountDto: {
+            accountId: string;
+            accountName: string;
+            platform: string;
+            /** @description Rank within the report's subtree by score, highest first (ties share a rank). */
+            position: number;
+            /** @description The run's own overall rank (over the run's whole scope). */
+            rankOverall: number;
+            score: number;
+            unitId: string;
+            unitName: string;
+            /** @description Vetoes that capped the score (`finding:inactive_14d`, `status:force_closed` …). */
+            vetoes: string[];
+        };
+        ReportRankingsDto: {
+            /** @description The n worst-scored accounts of the subtree, worst first. Overlaps `top` when the subtree has fewer than 2n. */
+            bottom: components["schemas"]["ReportRankedAccountDto"][];
+            /** @description The size asked for each list. */
+            n: number;
+            /**
+             * @description The score run ranked: over the region or a subtree containing it, the latest yearly run of the
+             *     year, else the latest on-demand run whose period lies within the year; null when there is none
+             *     (then the lists are empty).
+             */
+            run: components["schemas"]["ReportRunDto"] | null;
+            /** @description The n best-scored accounts of the subtree, best first (ties by the run's overall rank, then id). */
+            top: components["schemas"]["ReportRankedAccountDto"][];
+            /** @description The region's direct sub-units with scored accounts, best mean first (the run's unit aggregates). */
+            units: components["schemas"]["ReportUnitRankDto"][];
+        };
+        ReportRegionDto: {
+            /** @description The unit's code in the tenant's tree, if it has one. */
+            code: string | null;
+            /** @description 6-digit administrative division code (GB/T 2260); null for a bureau. */
+            divisionCode: string | null;
+            /** @enum {string} */
+            level: "province" | "city" | "county" | "bureau";
+            name: string;
+            /** @description The region's unit (the root of the subtree reported on). */
+            unitId: string;
+        };
         ReportResultDto: {
             accepted: number;
             errors: components["schemas"]["RowErrorDto"][];
@@ -2652,6 +2863,57 @@ export interface components {
             unchanged: number;
             /** @description Existing rows replaced with different values (late corrections; old values kept in history). */
             updated: number;
+        };
+        ReportRunDto: {
+            /** @description Accounts of the report's subtree scored by the run. */
+            accountsScored: number;
+            /** @description First day of the period scored. */
+            from: string;
+            /** @description The score run's id. */
+            id: string;
+            /** @enum {string} */
+            kind: "yearly" | "on_demand";
+            modelId: string;
+            modelKey: string;
+            modelName: string;
+            modelVersion: number;
+            publishedAt: string;
+            /** @description The unit whose subtree the run scored (the report's region or one containing it). */
+            scopeUnitId: string;
+            /** @description Last day of the period scored. */
+            to: string;
+            /** @description The run's version among runs of the same scope, period and model. */
+            version: number;
+        };
+        ReportSanctionsDto: {
+            /** @description Every measure, from the mildest to the most severe (zeros included). */
+            byMeasure: components["schemas"]["MeasureCountsDto"][];
+            /** @description Cases with at least one escalation in the year. */
+            casesEscalated: number;
+            /** @description Cases decided on or before 31 December and not resolved by the year's end. */
+            casesOpenAtYearEnd: number;
+            /** @description Cases decided in the year. */
+            casesOpened: number;
+            /** @description Cases resolved (rectification accepted) in the year, whenever decided. */
+            casesResolved: number;
+            /** @description Escalation steps in the year (a case may climb more than once). */
+            escalations: number;
+            /** @description Cases whose measure became `forced_closure` in the year: decided so, or escalated to it. */
+            forcedClosures: number;
+        };
+        ReportUnitRankDto: {
+            /** @description Scored accounts in the unit's subtree. */
+            accounts: number;
+            /** @enum {string} */
+            level: "province" | "city" | "county" | "bureau";
+            maxScore: number;
+            /** @description Mean score of the unit's subtree (6 decimals). */
+            meanScore: number;
+            minScore: number;
+            /** @description Rank among the region's direct sub-units by the mean score of their subtrees (ties share a rank). */
+            position: number;
+            unitId: string;
+            unitName: string;
         };
         RepostCompletionDto: {
             accountId: string;
@@ -2921,6 +3183,25 @@ export interface components {
             pending_filing: number;
             rectifying: number;
         };
+        SupervisionReportDto: {
+            /** @description The moment the "at year end" figures describe: the year's end, or `generatedAt` while the year is running. */
+            asOf: string;
+            /** @description Whether the year is over (otherwise the figures are the year so far). */
+            complete: boolean;
+            counts: components["schemas"]["ReportCountsDto"];
+            /** @description 1 January of the year. */
+            from: string;
+            generatedAt: string;
+            inspection: components["schemas"]["ReportInspectionDto"];
+            /** @description The region's supervising office, if it has one. */
+            office: components["schemas"]["ReportOfficeDto"] | null;
+            rankings: components["schemas"]["ReportRankingsDto"];
+            region: components["schemas"]["ReportRegionDto"];
+            sanctions: components["schemas"]["ReportSanctionsDto"];
+            /** @description 31 December of the year. */
+            to: string;
+            year: number;
+        };
         SystemCoverageDto: {
             /** @description covered / units, from 0 to 1 (0 for an empty group). */
             coverage: number;
@@ -3121,11 +3402,27 @@ export interface components {
             wechatType?: "subscription" | "service";
         };
         UpdateInspectionSettingsDto: {
+            /** @description R7: days without a post that make a zombie account (7–90). */
+            inactiveDays?: number;
+            /** @description Platform → least posts per month; platforms left out keep their value. */
             monthlyPostAllowance?: {
                 [key: string]: number;
             };
+            /** @description Days without interaction before `no_interaction_function` (7–180). */
+            noInteractionDays?: number;
+            /** @description Default spot-check share (0.01–1). */
+            spotCheckShare?: number;
+            /** @description R8: days a message may stay unanswered (1–30). */
+            unansweredMessageDays?: number;
         };
-        UpdateLedgerSettingsDto: Record<string, never>;
+        UpdateLedgerSettingsDto: {
+            /** @description R2: working days to file a closure (1–60). */
+            closureFilingDays?: number;
+            /** @description Replaces the whole naming rule when given. */
+            naming?: components["schemas"]["NamingRuleDto"];
+            /** @description R1: working days to file an opening (1–60). */
+            openingFilingDays?: number;
+        };
         UpdateSanctionsSettingsDto: {
             /** @description Measure → working days (1–60); measures left out keep their value. */
             deadlineDays?: {
@@ -6632,6 +6929,100 @@ export interface operations {
                 content?: never;
             };
             /** @description Requires the findings.write permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    supervisionReportGet: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The region reported on: a unit of your scope, or a supervising office (网信办, a unit flagged
+                 *     `supervisor`), which stands for its region (the office's parent). Default: your scope's root
+                 *     (for an auditor, the region of its office). A unit outside your scope is a 404.
+                 */
+                unitId?: string;
+                /** @description How many accounts each of the top and bottom lists holds (1–50, default 10). */
+                n?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A calendar year from 2000 to 2100, not after the current year in China (the current year: the year so far). */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionReportDto"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Requires the supervision_reports.read permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    supervisionReportExport: {
+        parameters: {
+            query?: {
+                /** @description `xlsx` (default): one worksheet per section with Chinese headers; `csv`: every table in one UTF-8 file with a BOM. */
+                format?: "csv" | "xlsx";
+                /**
+                 * @description The region reported on: a unit of your scope, or a supervising office (网信办, a unit flagged
+                 *     `supervisor`), which stands for its region (the office's parent). Default: your scope's root
+                 *     (for an auditor, the region of its office). A unit outside your scope is a 404.
+                 */
+                unitId?: string;
+                /** @description How many accounts each of the top and bottom lists holds (1–50, default 10). */
+                n?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A calendar year from 2000 to 2100, not after the current year in China (the current year: the year so far). */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report file (Content-Disposition: attachment; supervision-report-<division code>-<year>.xlsx|csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Requires the supervision_reports.read permission */
             403: {
                 headers: {
                     [name: string]: unknown;

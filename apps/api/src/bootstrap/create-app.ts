@@ -6,7 +6,15 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { json, NextFunction, Request, Response, static as serveStatic, text, urlencoded } from 'express';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { AppConfig, assignRequestId, createValidationPipe, writeProblem } from '@govmatrix/common';
+import {
+  answerParserRefusalsAsProblems,
+  AppConfig,
+  assertJsonDepth,
+  assignRequestId,
+  createValidationPipe,
+  refuseNulCharacters,
+  writeProblem,
+} from '@govmatrix/common';
 import { AppModule } from '../app.module';
 
 export interface CreateAppOptions {
@@ -26,6 +34,7 @@ export async function createApp({ config, appDatabaseUrl, preview = false }: Cre
   });
   if (!preview) app.useLogger(app.get(PinoLogger));
 
+  if (!preview) answerParserRefusalsAsProblems(app.getHttpServer());
   const express = app.getHttpAdapter().getInstance();
   express.disable('x-powered-by');
   express.set('query parser', 'simple');
@@ -33,18 +42,23 @@ export async function createApp({ config, appDatabaseUrl, preview = false }: Cre
     assignRequestId(req, res);
     next();
   });
-  // Our own parsers, so that their failures (bad JSON, oversize bodies) answer as problem details.
+  // Our own parsers, so that their failures (bad JSON, oversize or over-deep bodies) answer as problem details.
   // The bytes read are kept as req.rawBody (a reference, no copy): idempotent report batches fingerprint them
   // instead of serialising a large parsed body again.
   app.use(
     json({
       limit: config.bodyLimitBytes,
       type: ['application/json', 'application/*+json'],
-      verify: (req: RawBodyRequest<Request>, _res, buf) => void (req.rawBody = buf),
+      verify: (req: RawBodyRequest<Request>, _res, buf) => {
+        // Thrown here, an AppError keeps its status through body-parser to the problem writer.
+        assertJsonDepth(buf);
+        req.rawBody = buf;
+      },
     }),
   );
   app.use(urlencoded({ limit: '64kb', extended: false }));
   app.use(text({ limit: config.bodyLimitBytes, type: ['text/csv', 'text/plain'] }));
+  app.use(refuseNulCharacters);
   const parserLogger = new Logger('BodyParser');
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => writeProblem(error, req, res, parserLogger));
 

@@ -1,6 +1,7 @@
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '@govmatrix/auth';
+import { ServiceUnavailableError } from '@govmatrix/common';
 import { SchemaStatusRepository, TransactionHost } from '@govmatrix/database';
 import { HealthDto, ReadinessDto } from './health.dto';
 
@@ -24,14 +25,15 @@ export class HealthController {
   @Get('ready')
   @HttpCode(200)
   async ready(): Promise<ReadinessDto> {
+    let pending: string[];
     try {
       await this.transactions.ping();
-      const pending = await this.schema.pendingMigrations();
-      if (pending.length > 0) throw new ServiceUnavailableException(`Pending migrations: ${pending.join(', ')}`);
-      return { status: 'ready', database: 'ok' };
-    } catch (error) {
-      if (error instanceof ServiceUnavailableException) throw error;
-      throw new ServiceUnavailableException('The database is not reachable');
+      pending = await this.schema.pendingMigrations();
+    } catch {
+      // Whatever the failure (refused, cut, timed out, the pool exhausted), the instance cannot serve: 503 + Retry-After.
+      throw new ServiceUnavailableError('database_unavailable', 'The database is not reachable');
     }
+    if (pending.length > 0) throw new ServiceUnavailableError('migrations_pending', `Pending migrations: ${pending.join(', ')}`);
+    return { status: 'ready', database: 'ok' };
   }
 }

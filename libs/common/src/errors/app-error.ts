@@ -52,3 +52,10 @@ export class ForbiddenError extends AppError {
     super(403, 'forbidden', 'Forbidden', detail);
   }
 }
+
+/** The service cannot answer right now (its database is down, its schema not migrated): 503 with Retry-After. */
+export class ServiceUnavailableError extends AppError {
+  constructor(code: string, detail: string) {
+    super(503, code, 'Service Unavailable', detail);
+  }
+}

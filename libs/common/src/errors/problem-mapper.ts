@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { AppError } from './app-error';
 import { FieldError, ProblemDetails, problemType } from './problem';
 
@@ -37,14 +37,15 @@ const make = (status: number, code: string, detail: string, errors?: FieldError[
 });
 
 /** PostgreSQL SQLSTATEs that mean the input, not the server, was wrong. */
-const PG_BAD_INPUT = new Set(['22P02', '22007', '22008', '22003', '22001', '22023', '2201X', '2201W']);
+// 22021/22P05: a character the database encoding cannot hold (a NUL byte in text or jsonb).
+const PG_BAD_INPUT = new Set(['22P02', '22007', '22008', '22003', '22001', '22023', '2201X', '2201W', '22021', '22P05']);
 const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '53300']);
 const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 /** Maps anything thrown while serving a request to problem details. Never leaks internals for a 500. */
 export function mapToProblem(error: unknown): Mapped {
   if (error instanceof AppError) {
-    return { problem: make(error.status, error.code, error.message, error.errors), unexpected: false };
+    return { problem: make(error.status, error.code, error.message, error.errors), unexpected: false, headers: retryAfter(error.status) };
   }
 
   if (error instanceof HttpException) {
@@ -57,7 +58,7 @@ export function mapToProblem(error: unknown): Mapped {
           ? (body as { message: string }).message
           : error.message;
     const code = status === 404 ? 'not_found' : titleOf(status).toLowerCase().replace(/\s+/g, '_');
-    return { problem: make(status, code, message), unexpected: status >= 500 };
+    return { problem: make(status, code, message), unexpected: status >= 500, headers: retryAfter(status) };
   }
 
   const bodyParserType = (error as { type?: unknown })?.type;
@@ -100,14 +101,23 @@ export function mapToProblem(error: unknown): Mapped {
     if (PG_UNAVAILABLE.has(pgCode)) return unavailable();
   }
 
+  // TypeORM releases a transaction's connection by itself only when the connection fails (the server
+  // died or ended it): the transaction's next query then throws this, and the work is rolled back.
+  if (error instanceof QueryRunnerProviderAlreadyReleasedError) return unavailable();
+
   const netCode = (error as { code?: unknown })?.code;
   if (typeof netCode === 'string' && (NET_UNAVAILABLE.has(netCode) || PG_UNAVAILABLE.has(netCode))) return unavailable();
-  if (error instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(error.message)) {
+  // node-postgres errors without a code: a connection that broke, or a pooled client that broke while idle
+  // and is handed out before the pool noticed ("… is not queryable").
+  if (error instanceof Error && /Connection terminated|timeout exceeded when trying to connect|is not queryable/i.test(error.message)) {
     return unavailable();
   }
 
   return { problem: make(500, 'internal_error', 'An unexpected error occurred; it has been logged'), unexpected: true };
 }
+
+/** Every 503 tells the client when to try again. */
+const retryAfter = (status: number): Record<string, string> | undefined => (status === 503 ? { 'Retry-After': '2' } : undefined);
 
 function unavailable(): Mapped {
   return {
