@@ -55,6 +55,13 @@ export class EmbeddedCluster {
     await mkdir(this.dir, { recursive: true, mode: 0o755 });
     if (osUser) await chown(this.dir, osUser.uid, osUser.gid);
     await chmod(this.dir, 0o700);
+    if (osUser && !(await this.reachable(osUser, this.dir))) {
+      throw new Error(
+        `PostgreSQL runs as the OS user "postgres" (it refuses root), and that user cannot reach ${this.dir}: ` +
+          'a folder above it is closed to other users. Set DATA_DIR to a folder it can reach (e.g. /var/lib/govmatrix), ' +
+          'or open the folders above (chmod o+x).',
+      );
+    }
     const credentials = await this.credentials();
 
     if (!existsSync(join(this.dataDir, 'PG_VERSION'))) {
@@ -189,12 +196,7 @@ export class EmbeddedCluster {
    */
   private async binaries(osUser: OsUser | undefined): Promise<string> {
     const binDir = locateBinaries();
-    const canRun = (file: string) =>
-      run('test', ['-x', file], { uid: osUser?.uid, gid: osUser?.gid }).then(
-        () => true,
-        () => false,
-      );
-    if (!osUser || (await canRun(join(binDir, 'pg_ctl')))) return binDir;
+    if (!osUser || (await this.reachable(osUser, join(binDir, 'pg_ctl')))) return binDir;
     const native = dirname(binDir);
     const { mtimeMs, size } = statSync(join(binDir, 'postgres'));
     const key = createHash('sha256').update(`${native}:${mtimeMs}:${size}`).digest('hex').slice(0, 16);
@@ -209,6 +211,14 @@ export class EmbeddedCluster {
       this.log(`copied the PostgreSQL binaries to ${copy}: ${native} is closed to the postgres OS user`);
     }
     return join(copy, 'bin');
+  }
+
+  /** Whether the OS user may search (folder) or run (file) `path`, every folder above it included. */
+  private reachable(osUser: OsUser, path: string): Promise<boolean> {
+    return run('test', ['-x', path], { uid: osUser.uid, gid: osUser.gid }).then(
+      () => true,
+      () => false,
+    );
   }
 
   private async asOsUser(osUser: OsUser | undefined, file: string, args: string[]): Promise<void> {
