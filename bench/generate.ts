@@ -127,7 +127,23 @@ const DEPARTMENTS: [string, string][] = [
   ['development', '发展和改革局'],
   ['science', '科技局'],
 ];
-const TOWNS = ['城关镇', '东关街道', '西关街道', '南郊镇', '北郊镇', '新兴镇', '永安镇', '太平镇', '和平乡', '长乐镇', '福田乡', '仁和镇', '平安镇', '大河乡', '石桥镇'];
+const TOWNS = [
+  '城关镇',
+  '东关街道',
+  '西关街道',
+  '南郊镇',
+  '北郊镇',
+  '新兴镇',
+  '永安镇',
+  '太平镇',
+  '和平乡',
+  '长乐镇',
+  '福田乡',
+  '仁和镇',
+  '平安镇',
+  '大河乡',
+  '石桥镇',
+];
 const PLATFORMS: [string, string][] = [
   ['wechat', '微信'],
   ['weibo', '微博'],
@@ -184,11 +200,13 @@ export interface GenerationResult {
 // ---------------------------------------------------------------- deterministic values
 
 const md5hex = (text: string): string => createHash('md5').update(text).digest('hex');
-/** The same uuid as SQL's `md5(text)::uuid`. */
+/** A version-4-shaped uuid from the md5 of a text (the API validates uuids strictly); the same as UUID_SQL. */
 const uuidOf = (text: string): string => {
   const h = md5hex(text);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20)}`;
 };
+/** uuidOf in SQL, of a text expression. */
+const uuidSql = (text: string): string => `overlay(overlay(md5(${text}) placing '4' from 13 for 1) placing '8' from 17 for 1)::uuid`;
 
 /** mulberry32: a small seeded PRNG for the shape of the tree. */
 function prng(seed: number): () => number {
@@ -204,7 +222,8 @@ function prng(seed: number): () => number {
 
 const seedOf = (seed: number, text: string): number => parseInt(md5hex(`${seed}:${text}`).slice(0, 8), 16);
 const addDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-const daysBetween = (from: string, to: string): number => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+const daysBetween = (from: string, to: string): number =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 // ---------------------------------------------------------------- the tree and the accounts, in memory
@@ -403,7 +422,9 @@ function planTree(seed: number, index: number, shape: Shape, nextLabel: () => nu
   SECTORS.forEach(([sector, provinceName]) =>
     provinceSectors.set(sector, bureau(province, sector, provinceName, sector, undefined, 'upper_bureau', null)),
   );
-  DEPARTMENTS.slice(0, 4).forEach(([sector, dept]) => bureau(province, sector, dept.replace('局', '厅'), sector, undefined, 'upper_bureau', null));
+  DEPARTMENTS.slice(0, 4).forEach(([sector, dept]) =>
+    bureau(province, sector, dept.replace('局', '厅'), sector, undefined, 'upper_bureau', null),
+  );
   const cities = between(8, 12);
   for (let c = 1; c <= cities; c++) {
     const cityShort = CITY_NAMES[c - 1];
@@ -440,8 +461,20 @@ function planTree(seed: number, index: number, shape: Shape, nextLabel: () => nu
   const byCode = new Map(units.map((u) => [u.code, u]));
   const users = [
     { id: userId('admin'), username: 'admin', displayName: `${short}租户管理员`, role: 'tenant_admin', unitId: province.id },
-    { id: userId('auditor'), username: 'auditor', displayName: `${short}省委网信办审核员`, role: 'auditor', unitId: byCode.get(`${code}0000-cac`)!.id },
-    { id: userId('lead-court'), username: 'lead-court', displayName: `${short}法院矩阵负责人`, role: 'matrix_lead', unitId: provinceSectors.get('court')!.id },
+    {
+      id: userId('auditor'),
+      username: 'auditor',
+      displayName: `${short}省委网信办审核员`,
+      role: 'auditor',
+      unitId: byCode.get(`${code}0000-cac`)!.id,
+    },
+    {
+      id: userId('lead-court'),
+      username: 'lead-court',
+      displayName: `${short}法院矩阵负责人`,
+      role: 'matrix_lead',
+      unitId: provinceSectors.get('court')!.id,
+    },
     ...units
       .filter((u) => u.level === 'city')
       .map((u) => ({
@@ -680,7 +713,7 @@ export async function generateNational(ownerUrl: string, options: GenerateOption
     const existing = (await main.query(`SELECT count(*)::int AS n FROM tenants WHERE slug LIKE 'nat-%'`)).rows[0] as { n: number };
     if (existing.n > 0) throw new Error('this database already holds a generated data set: use a fresh one');
     if (options.tune) {
-      await main.query(`ALTER SYSTEM SET max_wal_size = '16GB'`);
+      await main.query(`ALTER SYSTEM SET max_wal_size = '8GB'`);
       await main.query(`ALTER SYSTEM SET checkpoint_timeout = '30min'`);
       await main.query(`SELECT pg_reload_conf()`);
     }
@@ -714,10 +747,12 @@ export async function generateNational(ownerUrl: string, options: GenerateOption
     await step('tenants, units, users, clients', async () => {
       let rows = 0;
       for (const plan of plans) {
-        await main.query(
-          `INSERT INTO tenants (id, slug, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)`,
-          [plan.id, plan.slug, plan.name, stamp],
-        );
+        await main.query(`INSERT INTO tenants (id, slug, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)`, [
+          plan.id,
+          plan.slug,
+          plan.name,
+          stamp,
+        ]);
         const u = plan.units;
         await main.query(
           `INSERT INTO units (tenant_id, id, parent_id, path, code, name, short_name, level, division_code, sector, sector_parent_id, supervisor,
@@ -761,7 +796,15 @@ export async function generateNational(ownerUrl: string, options: GenerateOption
         await main.query(
           `INSERT INTO api_clients (tenant_id, id, client_id, name, secret_hash, unit_id, scopes, created_at, updated_at)
            VALUES ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8')), $6, ARRAY['read:own', 'report:metrics', 'report:filings'], $7, $7)`,
-          [plan.id, plan.clientPk, plan.clientId, `${PROVINCES[plan.index][2]}政务新媒体报送平台`, plan.clientSecret, plan.units[0].id, stamp],
+          [
+            plan.id,
+            plan.clientPk,
+            plan.clientId,
+            `${PROVINCES[plan.index][2]}政务新媒体报送平台`,
+            plan.clientSecret,
+            plan.units[0].id,
+            stamp,
+          ],
         );
         const admin = plan.users.find((x) => x.username === 'admin')!;
         const auditor = plan.users.find((x) => x.username === 'auditor')!;
@@ -884,7 +927,7 @@ export async function generateNational(ownerUrl: string, options: GenerateOption
     await step('account people (responsibility chains)', async () => {
       const r = await main.query(
         `INSERT INTO account_people (tenant_id, id, account_id, unit_id, role, name, position, phone, valid_from)
-         SELECT a.tenant_id, md5($1 || ':person:' || a.n || ':' || r.k)::uuid, a.id, a.unit_id, r.role,
+         SELECT a.tenant_id, ${uuidSql(`$1 || ':person:' || a.n || ':' || r.k`)}, a.id, a.unit_id, r.role,
                 ($2::text[])[1 + ((hh.h & 1023) % cardinality($2::text[]))::int] || ($3::text[])[1 + (((hh.h >> 10) & 1023) % cardinality($3::text[]))::int],
                 r.position, '1' || (35 + ((hh.h >> 20) & 15)) || lpad((((hh.h >> 24) & 134217727) % 100000000)::text, 8, '0'),
                 (a.opened_on + time '09:00') AT TIME ZONE 'Asia/Shanghai'
@@ -901,7 +944,7 @@ export async function generateNational(ownerUrl: string, options: GenerateOption
       const r = await main.query(
         `INSERT INTO filings (tenant_id, id, account_id, unit_id, kind, status, details, submitted_by_kind, submitted_by, submitted_at,
            reviewed_by, reviewed_at)
-         SELECT a.tenant_id, md5($1 || ':filing:' || a.n || ':opening')::uuid, a.id, a.unit_id, 'opening',
+         SELECT a.tenant_id, ${uuidSql(`$1 || ':filing:' || a.n || ':opening'`)}, a.id, a.unit_id, 'opening',
                 CASE WHEN a.status = 'pending_filing' THEN 'submitted' ELSE 'accepted' END,
                 jsonb_build_object('decisionDate', to_char(a.opened_on - 7, 'YYYY-MM-DD'), 'approver', '主要负责同志',
                   'decisionReference', '党组会议纪要〔' || extract(year FROM a.opened_on) || '〕' || (1 + a.n % 40) || '号'),
@@ -911,7 +954,7 @@ export async function generateNational(ownerUrl: string, options: GenerateOption
          FROM bench_gen_accounts a JOIN bench_gen_tenants t ON t.id = a.tenant_id
          WHERE a.status <> 'pending_filing' OR a.n % 2 = 0
          UNION ALL
-         SELECT a.tenant_id, md5($1 || ':filing:' || a.n || ':closure')::uuid, a.id, a.unit_id, 'closure',
+         SELECT a.tenant_id, ${uuidSql(`$1 || ':filing:' || a.n || ':closure'`)}, a.id, a.unit_id, 'closure',
                 CASE WHEN a.status = 'closed' THEN 'accepted' ELSE 'submitted' END,
                 jsonb_build_object('announcedOn', to_char(coalesce(a.closed_on, x.closing_started_on), 'YYYY-MM-DD'),
                   'announcementUrl', 'https://example.cn/notice/' || a.n, 'deregisteredOn', to_char(coalesce(a.closed_on, x.closing_started_on), 'YYYY-MM-DD')),
@@ -929,7 +972,7 @@ export async function generateNational(ownerUrl: string, options: GenerateOption
     await step('findings (zombie accounts)', async () => {
       const r = await main.query(
         `INSERT INTO findings (tenant_id, id, account_id, unit_id, kind, status, detail, evidence, opened_at, closed_at, checked_on)
-         SELECT a.tenant_id, md5($1 || ':finding:' || a.n)::uuid, a.id, a.unit_id, 'inactive_14d',
+         SELECT a.tenant_id, ${uuidSql(`$1 || ':finding:' || a.n`)}, a.id, a.unit_id, 'inactive_14d',
                 CASE WHEN a.n % 3 = 0 THEN 'closed' ELSE 'open' END, '账号连续14天以上未更新（僵尸号）',
                 jsonb_build_object('lastPostOn', to_char($2::date + a.zombie_stop, 'YYYY-MM-DD')),
                 ($2::date + a.zombie_stop + 15 + time '02:00') AT TIME ZONE 'Asia/Shanghai',
@@ -1197,7 +1240,7 @@ Generated by \`${command}\` (bench/generate.ts): seed ${options.seed}, scale ${o
 connection${options.jobs > 1 ? 's' : ''}. Set-based SQL as the owner into the migrated schema (\`INSERT … SELECT\` over
 \`generate_series\`-style inputs and \`unnest\` of the planned tree; every value from md5 / \`hashint8extended\` of the seed),
 foreign-key triggers off, the keys and indexes of \`daily_metrics\` and \`interactions\` dropped for the load and built again
-from their catalogue definitions after it${'' /* keep */}. The same seed and scale give the same rows on a fresh database.
+from their catalogue definitions after it. The same seed and scale give the same rows on a fresh database.
 
 ${machine}
 

@@ -106,27 +106,31 @@ export function cpuSecondsOf(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** CPU seconds of every PostgreSQL process of the server (postgres OS processes), from /proc. */
-export function postgresCpuSeconds(): number {
-  let total = 0;
-  for (const pid of readdirNumbers('/proc')) {
+/**
+ * CPU seconds of one PostgreSQL server: its postmaster (with the CPU of its exited children) and its live
+ * children, found from a backend's pid (SELECT pg_backend_pid()) through /proc.
+ */
+export function serverCpuSeconds(backendPid: number): number {
+  const statOf = (pid: number): string[] | undefined => {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (name !== 'postgres') continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     } catch {
-      // the process ended meanwhile
+      return undefined;
     }
+  };
+  const backend = statOf(backendPid);
+  if (!backend) return NaN;
+  const postmaster = Number(backend[1]);
+  const own = statOf(postmaster);
+  if (!own) return NaN;
+  let total = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / 100;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const f = statOf(Number(name));
+    if (f && Number(f[1]) === postmaster) total += (Number(f[11]) + Number(f[12])) / 100;
   }
   return total;
-}
-
-function readdirNumbers(dir: string): number[] {
-  return readdirSync(dir)
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
 }
 
 export function freePort(): Promise<number> {
@@ -197,7 +201,7 @@ export async function machineTable(client: Client, machine: Machine, embedded: b
   const settings = (
     await client.query(`SELECT name, current_setting(name) AS value FROM pg_settings WHERE name = ANY($1) ORDER BY name`, [PG_SETTINGS])
   ).rows as { name: string; value: string }[];
-  let disk = '';
+  let disk: string;
   try {
     const fs = statfsSync(process.cwd());
     disk = `${((fs.bavail * fs.bsize) / 1024 ** 3).toFixed(0)} GB free of ${((fs.blocks * fs.bsize) / 1024 ** 3).toFixed(0)} GB`;

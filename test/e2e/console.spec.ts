@@ -19,6 +19,11 @@ type InPage = { sessionStorage: { getItem(key: string): string | null; setItem(k
 
 const ARTIFACTS = join(__dirname, '../../test-artifacts/console');
 const STEP_TIMEOUT = 120_000;
+/**
+ * The statistics period the dashboard is opened on: the months of the fixtures' metrics and
+ * interactions. Its default, the 12 months up to today, no longer holds them from October 2027 on.
+ */
+const PERIOD = { from: '2026-09-01', to: '2026-10-31' };
 
 describeInBrowser('the web console in Chromium', () => {
   let t: TestApp;
@@ -43,7 +48,7 @@ describeInBrowser('the web console in Chromium', () => {
     sanctions = '/v1/cases' in paths;
     scoring = '/v1/scoring/runs/{id}/rankings' in paths;
     if (scoring) {
-      const run = await t.http.post('/v1/scoring/runs').set(bearer(w.auditor.token)).send({ from: '2026-09-01', to: '2026-10-31' });
+      const run = await t.http.post('/v1/scoring/runs').set(bearer(w.auditor.token)).send(PERIOD);
       if (run.status !== 201) throw new Error(`scoring run: ${run.status} ${run.text}`);
     }
 
@@ -83,7 +88,7 @@ describeInBrowser('the web console in Chromium', () => {
   it(
     'logs in with tenant, username and password',
     async () => {
-      await page.goto(`${baseUrl}/console/`);
+      await page.goto(`${baseUrl}/console/#/dashboard?from=${PERIOD.from}&to=${PERIOD.to}`);
       await page.fill('input[name=tenant]', w.credentials.tenant);
       await page.fill('input[name=username]', w.credentials.username);
       await page.fill('input[name=password]', 'wrong-password');
@@ -109,6 +114,7 @@ describeInBrowser('the web console in Chromium', () => {
     async () => {
       await page.locator('#kpis').waitFor();
       await expect(page.locator('#dashboard-title').textContent()).resolves.toContain('湖南省');
+      await expect(page.locator('.dashboard-head p.muted').textContent()).resolves.toContain(`统计期 ${PERIOD.from} 至 ${PERIOD.to}`);
       // 7 of 13 units have a live account.
       await expect(page.locator('#kpis .kpi').first().textContent()).resolves.toContain('53.8%');
       await page.locator('#heatmap canvas').first().waitFor();

@@ -1,3 +1,4 @@
+import { chinaToday } from '@govmatrix/calendar';
 import { bearer, expectProblem, loginOperator, pointersOf, Session } from '../support/fixtures';
 import {
   AccountDto,
@@ -21,6 +22,8 @@ import {
 import { startTestApp, TestApp } from '../support/test-app';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** An unfiled obligation is overdue once its last day is past in China: the tests run on any day, before or after it. */
+const pastDue = (dueOn: string): boolean => dueOn < chinaToday();
 
 describe('ledger accounts', () => {
   let t: TestApp;
@@ -139,10 +142,10 @@ describe('ledger accounts', () => {
       const unitId = await createBureauUnderTx(t, w);
       // Weekends only: 31 Dec, then 1, 4–8, 11–13 January → 2027-01-13.
       const before = await createAccount(t, unit, { unitId, platform: 'weibo', openedOn: '2026-12-30' });
-      expect(before.openingFiling).toEqual({ dueOn: '2027-01-13', provisional: true, overdue: false });
+      expect(before.openingFiling).toEqual({ dueOn: '2027-01-13', provisional: true, overdue: pastDue('2027-01-13') });
       // Opened in 2027 itself: 5–8, 11–15, 18 January on weekends only.
       const in2027 = await createAccount(t, unit, { unitId, platform: 'kuaishou', openedOn: '2027-01-04' });
-      expect(in2027.openingFiling).toEqual({ dueOn: '2027-01-18', provisional: true, overdue: false });
+      expect(in2027.openingFiling).toEqual({ dueOn: '2027-01-18', provisional: true, overdue: pastDue('2027-01-18') });
       const year = await t.http.get('/v1/calendar/2027').set(bearer(unit.token));
       expect(expectStatus(year, 200, 'calendar 2027')).toMatchObject({ year: 2027, source: 'weekends_only' });
 
@@ -153,13 +156,17 @@ describe('ledger accounts', () => {
 
       // New Year's Day is now off: 31 Dec, 4–8, 11–14 January → 2027-01-14, no longer provisional.
       const after = await createAccount(t, unit, { unitId, platform: 'douyin', openedOn: '2026-12-30' });
-      expect(after.openingFiling).toEqual({ dueOn: '2027-01-14', provisional: false, overdue: false });
+      expect(after.openingFiling).toEqual({ dueOn: '2027-01-14', provisional: false, overdue: pastDue('2027-01-14') });
       const later2027 = await createAccount(t, unit, { unitId, platform: 'toutiao', openedOn: '2027-01-04' });
-      expect(later2027.openingFiling).toEqual({ dueOn: '2027-01-18', provisional: false, overdue: false });
+      expect(later2027.openingFiling).toEqual({ dueOn: '2027-01-18', provisional: false, overdue: pastDue('2027-01-18') });
       const deadline = await t.http.get('/v1/calendar/deadline').query({ from: '2026-12-30', days: 10 }).set(bearer(unit.token));
       expect(expectStatus(deadline, 200, 'deadline')).toMatchObject({ dueOn: '2027-01-14', provisional: false });
       // The account registered before keeps the deadline it was given.
-      expect((await getAccount(t, unit, before.id)).openingFiling).toEqual({ dueOn: '2027-01-13', provisional: true, overdue: false });
+      expect((await getAccount(t, unit, before.id)).openingFiling).toEqual({
+        dueOn: '2027-01-13',
+        provisional: true,
+        overdue: pastDue('2027-01-13'),
+      });
     });
 
     it('the tenant setting openingFilingDays (15) changes the deadline of new accounts only', async () => {

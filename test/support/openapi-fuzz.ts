@@ -158,7 +158,7 @@ export const HOSTILE_STRINGS: readonly string[] = [
   '天'.repeat(3_000),
 ];
 
-/** Strings safe in a URL path segment and query (encodeURIComponent throws on lone surrogates). */
+/** For path segments and query values: the hostile strings and number-like ones (none holds a lone surrogate, which encodeURIComponent refuses). */
 const HOSTILE_QUERY_STRINGS: readonly string[] = [...HOSTILE_STRINGS, '-1', '0', '1.5', '1e400', '99999999999999999999', ' 5', 'abc'];
 
 export const HOSTILE_NUMBERS: readonly number[] = [
@@ -210,6 +210,16 @@ const SWEEP_STRINGS: readonly string[] = [
   '😀👨‍👩‍👧‍👦',
   'x'.repeat(3000),
   ' ',
+];
+
+/** Authorization headers that authenticate nobody. */
+const BAD_AUTHORIZATIONS: readonly string[] = [
+  '',
+  'Bearer',
+  'Bearer abc.def.ghi',
+  'Basic YWRtaW46YWRtaW4=',
+  'Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiJ9.',
+  `Bearer ${'x'.repeat(4000)}`,
 ];
 
 /** The texts of the sweeps every route gets first. */
@@ -486,13 +496,18 @@ export class RequestArbitraries {
       .tuple(...pathParams.map((p) => this.pathValue(p, op)))
       .map((values) => pathParams.reduce((acc, p, i) => acc.replace(`{${p.name}}`, encodeURIComponent(values[i])), op.path));
 
-    const headers = fc.tuple(...headerParams.map((p) => fc.option(this.headerValue(p), { freq: 2 }))).map((values) => {
-      const out: Record<string, string> = {};
-      headerParams.forEach((p, i) => {
-        if (values[i] !== null) out[p.name] = values[i]!;
+    // Now and then a credential that is none: the answer is a 401 problem (public routes ignore it).
+    const badAuthorization = sometimes(fc.constantFrom(...BAD_AUTHORIZATIONS), 1 / 15);
+    const headers = fc
+      .tuple(fc.tuple(...headerParams.map((p) => fc.option(this.headerValue(p), { freq: 2 }))), badAuthorization)
+      .map(([values, authorization]) => {
+        const out: Record<string, string> = {};
+        headerParams.forEach((p, i) => {
+          if (values[i] !== null) out[p.name] = values[i]!;
+        });
+        if (authorization !== null) out.authorization = authorization;
+        return out;
       });
-      return out;
-    });
 
     return fc.record({ method: fc.constant(op.method), path, query: this.query(op), headers, body: this.body(op) }).map((req) =>
       // fast-check prints counterexamples with this: long hostile values cut short.
@@ -584,7 +599,37 @@ export class RequestArbitraries {
       };
       requests.push(Object.assign(req, { [fc.toStringMethod]: () => describeRequest(req) }));
     }
+    // and every optional field of the body sent as null (only what the document declares nullable takes it)
+    if (schema && base.body !== undefined) {
+      const nulled = this.nullOptionals(base.body, schema);
+      if (JSON.stringify(nulled) !== JSON.stringify(base.body)) {
+        const req: FuzzRequest = {
+          method: op.method,
+          path: base.path,
+          query: queryParams.flatMap((p, i) => base.query[i].map((v): [string, string] => [p.name, v])),
+          headers: {},
+          body: { contentType: 'application/json', text: JSON.stringify(nulled) },
+        };
+        requests.push(Object.assign(req, { [fc.toStringMethod]: () => describeRequest(req) }));
+      }
+    }
     return requests;
+  }
+
+  /** The value with every property its schema does not require set to null, nested objects included. */
+  private nullOptionals(value: unknown, schemaIn: Schema, depth = 0): unknown {
+    const schema = this.resolve(schemaIn);
+    if (depth > 5) return value;
+    if (Array.isArray(value)) return value.map((item) => (schema.items ? this.nullOptionals(item, schema.items, depth + 1) : item));
+    if (!value || typeof value !== 'object' || !schema.properties) return value;
+    const required = new Set(schema.required ?? []);
+    return Object.fromEntries(
+      Object.entries(schema.properties).flatMap(([key, property]): [string, unknown][] => {
+        const current = (value as Record<string, unknown>)[key];
+        if (!required.has(key)) return [[key, null]];
+        return current === undefined ? [] : [[key, this.nullOptionals(current, property, depth + 1)]];
+      }),
+    );
   }
 
   /**
@@ -731,9 +776,22 @@ const OBJECT_KEYS = {
   responses: {},
 } as Operation;
 
-/** The same value with every string (not the keys) replaced by `text`. */
+/**
+ * Strings that are names, notes, reasons …: not ids, dates, URLs, e-mail addresses, phone numbers or
+ * enum-like codes, whose formats the validation checks first (one of them spoiled, nothing else would
+ * reach the database).
+ */
+const isFreeText = (s: string): boolean =>
+  !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s) &&
+  !/^\d{4}-\d{2}-\d{2}/.test(s) &&
+  !/^[a-z]+:\/\//i.test(s) &&
+  !s.includes('@') &&
+  !/^[0-9+\-() ]+$/.test(s) &&
+  !/^[a-z][a-z0-9_:-]*$/.test(s);
+
+/** The same value with every free text (not the keys) replaced by `text`. */
 function replaceAllStrings(value: unknown, text: string): unknown {
-  if (typeof value === 'string') return text;
+  if (typeof value === 'string') return isFreeText(value) ? text : value;
   if (Array.isArray(value)) return value.map((item) => replaceAllStrings(item, text));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceAllStrings(v, text)]));
   return value;

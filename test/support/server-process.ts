@@ -54,11 +54,23 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * libfaketime's settings when the test run has them (`LD_PRELOAD=…libfaketime.so.1 FAKETIME=+…`, to
+ * prove the tests on another day): the server then lives on the same faked clock as its database.
+ */
+const fakedClock = (): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined && (entry[0].startsWith('FAKETIME') || (entry[0] === 'LD_PRELOAD' && entry[1].includes('faketime'))),
+    ),
+  );
+
 /** `node dist/apps/api/src/main.js` on `port`, configured by `env`; resolves once /ready answers 200. */
 export async function startServerProcess(port: number, env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), RUN_SCHEDULER: 'false', ...env },
+    env: { ...fakedClock(), PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), RUN_SCHEDULER: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

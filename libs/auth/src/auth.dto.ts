@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsArray, IsIn, IsString, Length, Matches } from 'class-validator';
+import { Omittable } from '@govmatrix/common';
 import { CLIENT_SCOPES, ClientScope, ROLES, Role } from './permissions';
 
 export class LoginDto {
   /** Tenant slug; omit to log in as a SaaS operator. */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/)
   tenant?: string;
@@ -34,7 +35,7 @@ export class ClientTokenDto {
   clientSecret: string;
 
   /** Narrow the token to some of the client's scopes; all of them when omitted. */
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @IsIn(CLIENT_SCOPES, { each: true })
   scopes?: ClientScope[];

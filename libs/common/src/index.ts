@@ -10,3 +10,4 @@ export * from './http/uuid-param';
 export * from './http/client-error';
 export * from './http/json-depth';
 export * from './http/nul-characters';
+export * from './http/omittable';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
-import { PageQueryDto } from '@govmatrix/common';
+import { IsIn, IsNumber, IsObject, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { Omittable, PageQueryDto } from '@govmatrix/common';
 
 /** Findings an auditor enters by hand (single-veto items of the 2019 indicators). */
 export const AUDITOR_FINDING_KINDS = ['content_error', 'secrecy_incident', 'faked_influence', 'other'] as const;
@@ -29,7 +29,7 @@ export class CreateFindingDto {
   detail: string;
 
   /** Screenshots' URLs, post ids, notes. */
-  @IsOptional()
+  @Omittable()
   @IsObject()
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   evidence?: Record<string, unknown>;
@@ -42,20 +42,20 @@ export class CloseFindingDto {
 }
 
 export class ListFindingsQueryDto extends PageQueryDto {
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   under?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   accountId?: string;
 
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: FINDING_KINDS, required: false })
   @IsIn(FINDING_KINDS)
   kind?: FindingKind;
 
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: ['open', 'closed'], required: false })
   @IsIn(['open', 'closed'])
   status?: 'open' | 'closed';
@@ -88,12 +88,12 @@ export class FindingPageDto {
 
 export class SpotCheckQueryDto {
   /** Root of the subtree to sample (default: your scope). */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   under?: string;
 
   /** Share of live accounts to sample (default: the tenant's, 10%). */
-  @IsOptional()
+  @Omittable()
   @Transform(({ value }) => (value === undefined ? undefined : Number(value)))
   @IsNumber()
   @Min(0.01)

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNumber, IsObject, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsObject, Max, Min } from 'class-validator';
+import { Omittable } from '@govmatrix/common';
 
 export class InspectionSettingsDto {
   /** R7: no post in this many days before the check date = zombie account (single veto). */
@@ -17,34 +18,34 @@ export class InspectionSettingsDto {
 
 export class UpdateInspectionSettingsDto {
   /** R7: days without a post that make a zombie account (7–90). */
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(7)
   @Max(90)
   inactiveDays?: number;
 
   /** Platform → least posts per month; platforms left out keep their value. */
-  @IsOptional()
+  @Omittable()
   @IsObject()
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer' } })
   monthlyPostAllowance?: Record<string, number>;
 
   /** R8: days a message may stay unanswered (1–30). */
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(30)
   unansweredMessageDays?: number;
 
   /** Days without interaction before `no_interaction_function` (7–180). */
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(7)
   @Max(180)
   noInteractionDays?: number;
 
   /** Default spot-check share (0.01–1). */
-  @IsOptional()
+  @Omittable()
   @IsNumber()
   @Min(0.01)
   @Max(1)

@@ -1,21 +1,22 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, Length, Validate } from 'class-validator';
+import { IsBoolean, IsString, Length, Validate } from 'class-validator';
+import { Omittable } from '@govmatrix/common';
 import { IsoDateConstraint } from '@govmatrix/calendar';
 
 export class TriggerJobDto {
   /** The date to run for (YYYY-MM-DD); today in China when omitted. */
-  @IsOptional()
+  @Omittable()
   @Validate(IsoDateConstraint)
   date?: string;
 
   /** Run again even if this date already succeeded (jobs have no double effects). */
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   force?: boolean;
 }
 
 export class ListJobRunsQueryDto {
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 40)
   job?: string;

@@ -4,9 +4,9 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsEmail,
   IsIn,
-  IsOptional,
   IsString,
   IsUrl,
   IsUUID,
@@ -15,6 +15,7 @@ import {
   Validate,
   ValidateNested,
 } from 'class-validator';
+import { Omittable } from '@govmatrix/common';
 import { IsoDateConstraint } from '@govmatrix/calendar';
 import { ACCOUNT_STATUSES, AccountStatus } from './account-lifecycle';
 import {
@@ -35,17 +36,17 @@ export class PersonInputDto {
   @Length(1, 100)
   name: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 100)
   position?: string;
 
   /** Stored in full, masked in listings. */
-  @IsOptional()
+  @Omittable()
   @Matches(/^[0-9+\-() ]{3,40}$/)
   phone?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsEmail()
   @Length(3, 200)
   email?: string;
@@ -54,21 +55,24 @@ export class PersonInputDto {
 /** The responsibility chain: the unit's main leader, the deputy in charge, the chief editor, the operators. */
 export class ResponsibilityChainDto {
   /** 第一责任人: the unit's main leader. */
+  @IsDefined()
   @ValidateNested()
   @Type(() => PersonInputDto)
   firstResponsible: PersonInputDto;
 
   /** 主要责任人: the deputy in charge. */
+  @IsDefined()
   @ValidateNested()
   @Type(() => PersonInputDto)
   mainResponsible: PersonInputDto;
 
   /** 总编辑: answers for content (三审, 先审后发). */
+  @IsDefined()
   @ValidateNested()
   @Type(() => PersonInputDto)
   chiefEditor: PersonInputDto;
 
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(50)
   @ValidateNested({ each: true })
@@ -97,7 +101,7 @@ export class CreateAccountDto {
   platform: Platform;
 
   /** For WeChat: subscription (订阅号) or service (服务号). */
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: WECHAT_TYPES, required: false })
   @IsIn(WECHAT_TYPES)
   wechatType?: WechatType;
@@ -107,7 +111,7 @@ export class CreateAccountDto {
   kind: AccountKind;
 
   /** Required for `official_personal` accounts. */
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => HolderDto)
   holder?: HolderDto;
@@ -117,21 +121,21 @@ export class CreateAccountDto {
   name: string;
 
   /** The account's id on its platform. */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 200)
   platformUid?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsUrl({ require_protocol: true })
   @Length(1, 2000)
   url?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   verified?: boolean;
 
-  @IsOptional()
+  @Omittable()
   @Validate(IsoDateConstraint)
   verifiedOn?: string;
 
@@ -140,7 +144,7 @@ export class CreateAccountDto {
   operatingMode: OperatingMode;
 
   /** Required when outsourced. */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 200)
   vendor?: string;
@@ -149,57 +153,57 @@ export class CreateAccountDto {
   @Validate(IsoDateConstraint)
   openedOn: string;
 
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => ResponsibilityChainDto)
   people?: ResponsibilityChainDto;
 
   /** Why the unit needs a second live account on this platform (R4); the supervising office must approve it. */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(10, 2000)
   secondAccountJustification?: string;
 }
 
 export class UpdateAccountDto {
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 100)
   name?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 200)
   platformUid?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsUrl({ require_protocol: true })
   url?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   verified?: boolean;
 
-  @IsOptional()
+  @Omittable()
   @Validate(IsoDateConstraint)
   verifiedOn?: string;
 
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: OPERATING_MODES, required: false })
   @IsIn(OPERATING_MODES)
   operatingMode?: OperatingMode;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 200)
   vendor?: string;
 
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: WECHAT_TYPES, required: false })
   @IsIn(WECHAT_TYPES)
   wechatType?: WechatType;
 
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => HolderDto)
   holder?: HolderDto;
@@ -225,13 +229,13 @@ export class CloseAccountDto {
   @Validate(IsoDateConstraint)
   announcedOn: string;
 
-  @IsOptional()
+  @Omittable()
   @IsUrl({ require_protocol: true })
   announcementUrl?: string;
 }
 
 export class ApproveSecondAccountDto {
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 2000)
   note?: string;
@@ -317,7 +321,7 @@ export class PeopleHistoryDto {
 
 export class PeopleAtQueryDto {
   /** The moment to look at (ISO 8601); now when omitted. */
-  @IsOptional()
+  @Omittable()
   @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/)
   at?: string;
 }

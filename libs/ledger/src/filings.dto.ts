@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUrl, IsUUID, Length, Validate } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, IsUrl, IsUUID, Length, Validate } from 'class-validator';
 import { IsoDateConstraint } from '@govmatrix/calendar';
-import { PageQueryDto } from '@govmatrix/common';
+import { Omittable, PageQueryDto } from '@govmatrix/common';
 import { FILING_KINDS, FILING_STATUSES, FilingKind, FilingStatus } from './filings.repository';
 
 /** R1: the leadership meeting's decision and the main leader's approval. */
@@ -16,13 +16,13 @@ export class OpeningFilingDto {
   approver: string;
 
   /** Reference of the decision (meeting minutes number). */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 200)
   decisionReference?: string;
 
   /** R3: for an official's account, the date the unit consented. */
-  @IsOptional()
+  @Omittable()
   @Validate(IsoDateConstraint)
   unitConsentDate?: string;
 }
@@ -42,12 +42,12 @@ export class ClosureFilingDto {
   @Validate(IsoDateConstraint)
   announcedOn: string;
 
-  @IsOptional()
+  @Omittable()
   @IsUrl({ require_protocol: true })
   announcementUrl?: string;
 
   /** The announcement's text, when there is no URL to point at. */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 5000)
   announcementText?: string;
@@ -67,24 +67,24 @@ export class ReturnFilingDto {
 }
 
 export class AcceptFilingDto {
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 2000)
   note?: string;
 }
 
 export class ListFilingsQueryDto extends PageQueryDto {
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: FILING_STATUSES, required: false })
   @IsIn(FILING_STATUSES)
   status?: FilingStatus;
 
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: FILING_KINDS, required: false })
   @IsIn(FILING_KINDS)
   kind?: FilingKind;
 
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   accountId?: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { Omittable } from '@govmatrix/common';
 
 export class NamingRuleDto {
   /** `unit_or_region`: the name must contain the unit's or its region's name or short name (R5); `off`: no check. */
@@ -27,21 +28,21 @@ export class LedgerSettingsDto {
 
 export class UpdateLedgerSettingsDto {
   /** R1: working days to file an opening (1–60). */
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(60)
   openingFilingDays?: number;
 
   /** R2: working days to file a closure (1–60). */
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(60)
   closureFilingDays?: number;
 
   /** Replaces the whole naming rule when given. */
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => NamingRuleDto)
   naming?: NamingRuleDto;

@@ -1,12 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean } from 'class-validator';
+import { Omittable } from '@govmatrix/common';
 
 export const MAX_BATCH_ROWS = 5000;
 
 export class ReportQueryDto {
   /** All or nothing: any bad row rejects the whole batch (422) and nothing is written. */
-  @IsOptional()
+  @Omittable()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   atomic?: boolean;

@@ -8,7 +8,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   IsUrl,
   IsUUID,
@@ -18,7 +17,7 @@ import {
   Validate,
 } from 'class-validator';
 import { IsoDateConstraint } from '@govmatrix/calendar';
-import { PageQueryDto } from '@govmatrix/common';
+import { Omittable, PageQueryDto } from '@govmatrix/common';
 import { CASE_STATUSES, CaseStatus, Measure, MEASURES, STEP_KINDS, StepKind } from './case-rules';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
@@ -46,14 +45,14 @@ export class OpenCaseDto {
   decision: string;
 
   /** Rectification deadline in working days; the tenant's default for the measure when omitted. */
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(60)
   deadlineDays?: number;
 
   /** Date of the decision (YYYY-MM-DD, not in the future); today in China when omitted. The deadline counts from it. */
-  @IsOptional()
+  @Omittable()
   @Validate(IsoDateConstraint)
   decidedOn?: string;
 }
@@ -66,7 +65,7 @@ export class RectificationReportDto {
   text: string;
 
   /** Screenshots, the corrected post, the deletion notice … (at most 20 URLs). */
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(20)
   @IsUrl({ require_protocol: true, protocols: ['http', 'https'] }, { each: true })
@@ -78,7 +77,7 @@ export class RectificationReportDto {
 }
 
 export class AcceptRectificationDto {
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 2000)
   note?: string;
@@ -94,7 +93,7 @@ export class ReturnRectificationDto {
   reasons: string[];
 
   /** A new deadline in working days from today; the current deadline stands when omitted. */
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(60)
@@ -102,27 +101,27 @@ export class ReturnRectificationDto {
 }
 
 export class ListCasesQueryDto extends PageQueryDto {
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: CASE_STATUSES, required: false })
   @IsIn(CASE_STATUSES)
   status?: CaseStatus;
 
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: MEASURES, required: false })
   @IsIn(MEASURES)
   measure?: Measure;
 
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   accountId?: string;
 
   /** Only cases of accounts in this unit's subtree. */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   under?: string;
 
   /** `true`: waiting for rectification past the deadline; `false`: not overdue. */
-  @IsOptional()
+  @Omittable()
   @Transform(toBoolean)
   @IsBoolean()
   overdue?: boolean;

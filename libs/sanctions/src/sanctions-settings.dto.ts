@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsObject, IsOptional } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsObject } from 'class-validator';
+import { Omittable } from '@govmatrix/common';
 import { Measure, MEASURES } from './case-rules';
 
 /** Working days to rectify, per measure. */
@@ -32,13 +33,13 @@ export class SanctionsSettingsDto {
 
 export class UpdateSanctionsSettingsDto {
   /** Measure → working days (1–60); measures left out keep their value. */
-  @IsOptional()
+  @Omittable()
   @IsObject()
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer' } })
   deadlineDays?: Partial<Record<Measure, number>>;
 
   /** Measures from the mildest to the most severe, each more severe than the one before. */
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MEASURES.length)

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUrl, IsUUID, Length } from 'class-validator';
+import { IsString, IsUrl, IsUUID, Length } from 'class-validator';
+import { Omittable } from '@govmatrix/common';
 
 export class CreateWebhookEndpointDto {
   /** Where notices are POSTed (http or https). */
@@ -8,11 +9,11 @@ export class CreateWebhookEndpointDto {
   url: string;
 
   /** Root of the subtree whose notices go to the endpoint; the root of your scope (the whole tenant) when omitted. */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   unitId?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 200)
   description?: string;

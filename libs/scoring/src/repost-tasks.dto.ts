@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Validate } from 'class-validator';
+import { IsBoolean, IsIn, IsString, IsUUID, Length, Validate } from 'class-validator';
 import { IsoDateConstraint } from '@govmatrix/calendar';
-import { PageQueryDto } from '@govmatrix/common';
+import { Omittable, PageQueryDto } from '@govmatrix/common';
 
 export class CreateRepostTaskDto {
   /** Root of the subtree whose accounts must repost (within your scope). */
@@ -18,7 +18,7 @@ export class CreateRepostTaskDto {
   @Length(1, 200)
   postId: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 500)
   title?: string;
@@ -39,7 +39,7 @@ export type RepostTaskStatus = (typeof REPOST_TASK_STATUSES)[number];
 
 export class ListRepostTasksQueryDto extends PageQueryDto {
   /** `open`: deadline not yet passed; `due`: deadline passed; `cancelled`. */
-  @IsOptional()
+  @Omittable()
   @ApiPropertyOptional({ enum: REPOST_TASK_STATUSES })
   @IsIn(REPOST_TASK_STATUSES)
   status?: RepostTaskStatus;
@@ -76,7 +76,7 @@ export class RepostTaskPageDto {
 
 export class ListRepostCompletionQueryDto extends PageQueryDto {
   /** Only accounts that did (true) or did not (false) repost in time. */
-  @IsOptional()
+  @Omittable()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   completed?: boolean;

@@ -59,6 +59,8 @@ describe('scoring SQL', () => {
       'sc_pairs',
       'sc_links',
       'sc_coverage',
+      'sc_task_list',
+      'sc_task_reposts',
       'sc_tasks',
       'sc_final',
     ]);

@@ -123,7 +123,11 @@ export class ScoringRunsRepository {
     for (const stage of stagesFor(run.model.definition, run)) {
       const { sql, params } = bindStage(stage.sql, values);
       await step(stage.name, async () => {
+        const settings = Object.entries(stage.settings ?? {});
+        // Names and values are code constants (scoring-sql.ts), not input.
+        for (const [name, value] of settings) await manager.query(`SET LOCAL ${name} = ${value}`);
         await manager.query(sql, params);
+        for (const [name] of settings) await manager.query(`SET LOCAL ${name} TO DEFAULT`);
         // Temporary tables have no statistics until analysed; the next stages' joins need them.
         if (stage.analyze) await manager.query(`ANALYZE ${stage.name}`);
       });

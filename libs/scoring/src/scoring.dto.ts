@@ -8,7 +8,6 @@ import {
   IsIn,
   IsInt,
   IsNumber,
-  IsOptional,
   IsString,
   IsUUID,
   Length,
@@ -19,7 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsoDateConstraint } from '@govmatrix/calendar';
-import { PageQueryDto } from '@govmatrix/common';
+import { Omittable, PageQueryDto } from '@govmatrix/common';
 import {
   INDICATOR_KEYS,
   IndicatorKey,
@@ -44,20 +43,20 @@ export class ScoreModelIndicatorDto {
   weight: number;
 
   /** Overrides the model's normalisation. */
-  @IsOptional()
+  @Omittable()
   @ApiPropertyOptional({ enum: NORMALIZATIONS })
   @IsIn(NORMALIZATIONS)
   normalization?: Normalization;
 
   /** Multiplies the raw value before normalising (WCI counts likes × 10). */
-  @IsOptional()
+  @Omittable()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0.000001)
   @Max(1_000_000)
   factor?: number;
 
   /** Lower raw values score higher (the "B-class" share); bounded normalisations only. */
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   lowerIsBetter?: boolean;
 }
@@ -66,7 +65,7 @@ export class ScoreModelIndexDto {
   @Matches(/^[a-z][a-z0-9_]{1,39}$/)
   key: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 100)
   label?: string;
@@ -137,19 +136,19 @@ export class CreateScoreModelDto {
   @Length(1, 200)
   name: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 2000)
   description?: string;
 
   /** Start from a preset (its definition, unless one is given). */
-  @IsOptional()
+  @Omittable()
   @ApiPropertyOptional({ enum: PRESET_KEYS })
   @IsIn(PRESET_KEYS)
   preset?: string;
 
   /** Required unless a preset is named. */
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => ScoreModelDefinitionDto)
   definition?: ScoreModelDefinitionDto;
@@ -172,7 +171,7 @@ export class ScoreModelListDto {
 }
 
 export class ListScoreModelsQueryDto {
-  @IsOptional()
+  @Omittable()
   @Matches(/^[a-z][a-z0-9_-]{1,39}$/)
   key?: string;
 }
@@ -208,12 +207,12 @@ export class CreateScoringRunDto {
   to: string;
 
   /** The model version; the latest version of the tenant's configured model (default six_index) when omitted. */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   modelId?: string;
 
   /** Root of the subtree to score (default: your whole scope). */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   unitId?: string;
 }
@@ -250,13 +249,13 @@ export class ScoringRunPageDto {
 }
 
 export class ListScoringRunsQueryDto extends PageQueryDto {
-  @IsOptional()
+  @Omittable()
   @ApiPropertyOptional({ enum: ['yearly', 'on_demand'] })
   @IsIn(['yearly', 'on_demand'])
   kind?: 'yearly' | 'on_demand';
 
   /** The assessed year (yearly runs). */
-  @IsOptional()
+  @Omittable()
   @Type(() => Number)
   @IsInt()
   @Min(2000)
@@ -346,23 +345,23 @@ export class RankingQueryDto extends PageQueryDto {
   by: 'level' | 'sector';
 
   /** The level to list (with by=level). */
-  @IsOptional()
+  @Omittable()
   @ApiPropertyOptional({ enum: ['province', 'city', 'county', 'bureau'] })
   @IsIn(['province', 'city', 'county', 'bureau'])
   level?: string;
 
   /** The sector to list (with by=sector). */
-  @IsOptional()
+  @Omittable()
   @Matches(/^[a-z][a-z_]{1,39}$/)
   sector?: string;
 
   /** Only accounts of this subtree (ranks stay the run's). */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   under?: string;
 
   /** Include every score's terms. */
-  @IsOptional()
+  @Omittable()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   explain?: boolean;
@@ -404,11 +403,11 @@ export class ScoringSettingsDto {
 }
 
 export class UpdateScoringSettingsDto {
-  @IsOptional()
+  @Omittable()
   @Matches(/^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/)
   assessmentDate?: string;
 
-  @IsOptional()
+  @Omittable()
   @Matches(/^[a-z][a-z0-9_-]{1,39}$/)
   modelKey?: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { Omittable } from '@govmatrix/common';
 import { UnitLevel } from './unit-rules';
 
 export class TenantRootDto {
@@ -9,7 +10,7 @@ export class TenantRootDto {
   @Length(1, 200)
   name: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 50)
   shortName?: string;
@@ -21,7 +22,7 @@ export class TenantRootDto {
   @Matches(/^[0-9]{6}$/)
   divisionCode: string;
 
-  @IsOptional()
+  @Omittable()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
   code?: string;
 }
@@ -50,11 +51,13 @@ export class CreateTenantDto {
   name: string;
 
   /** The root unit of the tenant's tree. */
+  @IsDefined()
   @ValidateNested()
   @Type(() => TenantRootDto)
   root: TenantRootDto;
 
   /** The first tenant admin, bound to the root unit. */
+  @IsDefined()
   @ValidateNested()
   @Type(() => TenantAdminDto)
   admin: TenantAdminDto;

@@ -13,7 +13,7 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '@govmatrix/common';
+import { Omittable, PageQueryDto } from '@govmatrix/common';
 import { SECTOR_PATTERN, UNIT_LEVELS, UnitLevel } from './unit-rules';
 
 const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -25,7 +25,7 @@ export class CreateUnitDto {
   parentId: string;
 
   /** Stable code of the unit within the tenant (used by imports to refer to parents). */
-  @IsOptional()
+  @Omittable()
   @Matches(CODE_PATTERN)
   code?: string;
 
@@ -35,7 +35,7 @@ export class CreateUnitDto {
   name: string;
 
   /** Registered short name, used by the account naming check, e.g. 天心公安. */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 50)
   shortName?: string;
@@ -45,46 +45,46 @@ export class CreateUnitDto {
   level: UnitLevel;
 
   /** 6-digit administrative division code (GB/T 2260), regions only. */
-  @IsOptional()
+  @Omittable()
   @Matches(/^[0-9]{6}$/)
   divisionCode?: string;
 
   /** Sector system (行业系统), e.g. public_security, court; `government` for a people's government. */
-  @IsOptional()
+  @Omittable()
   @Matches(SECTOR_PATTERN)
   sector?: string;
 
   /** The unit above this one in its sector system (a county court's intermediate court). */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   sectorParentId?: string;
 
   /** The region's supervising office (网信办): its auditors act on the region's whole subtree. */
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   supervisor?: boolean;
 }
 
 export class UpdateUnitDto {
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 200)
   name?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 50)
   shortName?: string;
 
-  @IsOptional()
+  @Omittable()
   @Matches(CODE_PATTERN)
   code?: string;
 
-  @IsOptional()
+  @Omittable()
   @Matches(/^[0-9]{6}$/)
   divisionCode?: string;
 
-  @IsOptional()
+  @Omittable()
   @Matches(SECTOR_PATTERN)
   sector?: string;
 
@@ -93,7 +93,7 @@ export class UpdateUnitDto {
   @IsUUID()
   sectorParentId?: string | null;
 
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   supervisor?: boolean;
 }
@@ -104,40 +104,40 @@ export class MoveUnitDto {
   parentId: string;
 
   /** The region's new division code, when it changes with the parent (a county moving to another city). */
-  @IsOptional()
+  @Omittable()
   @Matches(/^[0-9]{6}$/)
   divisionCode?: string;
 }
 
 export class DeactivateUnitDto {
   /** Also deactivate every unit below; without it a unit with active descendants is refused. */
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   cascade?: boolean;
 }
 
 export class ListUnitsQueryDto extends PageQueryDto {
   /** Root of the subtree to list (default: the caller's own scope). */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   under?: string;
 
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: UNIT_LEVELS, required: false })
   @IsIn(UNIT_LEVELS)
   level?: UnitLevel;
 
-  @IsOptional()
+  @Omittable()
   @Matches(SECTOR_PATTERN)
   sector?: string;
 
-  @IsOptional()
+  @Omittable()
   @Transform(toBoolean)
   @IsBoolean()
   active?: boolean;
 
   /** Name search (substring, Chinese included). */
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 100)
   q?: string;
@@ -148,7 +148,7 @@ export class ImportUnitRowDto {
   code: string;
 
   /** Code of the parent: a row of this import or an existing unit. Absent: under the import's parent. */
-  @IsOptional()
+  @Omittable()
   @Matches(CODE_PATTERN)
   parentCode?: string;
 
@@ -156,7 +156,7 @@ export class ImportUnitRowDto {
   @Length(1, 200)
   name: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 50)
   shortName?: string;
@@ -165,20 +165,20 @@ export class ImportUnitRowDto {
   @IsIn(UNIT_LEVELS)
   level: UnitLevel;
 
-  @IsOptional()
+  @Omittable()
   @Matches(/^[0-9]{6}$/)
   divisionCode?: string;
 
-  @IsOptional()
+  @Omittable()
   @Matches(SECTOR_PATTERN)
   sector?: string;
 
   /** Code of the sector parent: a row of this import or an existing unit. */
-  @IsOptional()
+  @Omittable()
   @Matches(CODE_PATTERN)
   sectorParentCode?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   supervisor?: boolean;
 }
@@ -187,7 +187,7 @@ export const MAX_IMPORT_ROWS = 50_000;
 
 export class ImportUnitsDto {
   /** Where rows without a parentCode go (default: the caller's scope root). */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   parentId?: string;
 
@@ -201,7 +201,7 @@ export class ImportUnitsDto {
 
 export class ImportUnitsQueryDto {
   /** For CSV imports: where rows without a parent_code go. */
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   parentId?: string;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsIn, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { TENANT_ROLES, TenantRole } from '@govmatrix/auth';
-import { PageQueryDto } from '@govmatrix/common';
+import { Omittable, PageQueryDto } from '@govmatrix/common';
 
 export class CreateUserDto {
   /** Lower-case login name, unique in the tenant. */
@@ -27,33 +27,33 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(1, 100)
   displayName?: string;
 
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(12, 256)
   password?: string;
 
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: TENANT_ROLES, required: false })
   @IsIn(TENANT_ROLES)
   role?: TenantRole;
 
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   unitId?: string;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {
-  @IsOptional()
+  @Omittable()
   @ApiProperty({ enum: TENANT_ROLES, required: false })
   @IsIn(TENANT_ROLES)
   role?: TenantRole;
 
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   unitId?: string;
 }

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { ConflictError, ServiceUnavailableError } from './app-error';
 import { mapToProblem } from './problem-mapper';
 
@@ -13,7 +13,8 @@ describe('mapToProblem: the database unavailable is a 503 with Retry-After, neve
     ['the server starting up (57P03)', pgError('57P03', 'the database system is starting up')],
     ['a connection cut mid-query', new Error('Connection terminated unexpectedly')],
     ['a pooled client broken while idle', new Error('Client has encountered a connection error and is not queryable')],
-    ['a transaction whose connection TypeORM released after it failed', new QueryRunnerProviderAlreadyReleasedError()],
+    ['a query in a transaction whose connection TypeORM released after it failed', new QueryRunnerProviderAlreadyReleasedError()],
+    ['the COMMIT of such a transaction', new QueryRunnerAlreadyReleasedError()],
   ])('%s', (_what, error) => {
     const mapped = mapToProblem(error);
     expect(mapped).toMatchObject({ problem: { status: 503, code: 'database_unavailable' }, unexpected: false });

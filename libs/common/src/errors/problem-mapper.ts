@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { AppError } from './app-error';
 import { FieldError, ProblemDetails, problemType } from './problem';
 
@@ -102,8 +102,9 @@ export function mapToProblem(error: unknown): Mapped {
   }
 
   // TypeORM releases a transaction's connection by itself only when the connection fails (the server
-  // died or ended it): the transaction's next query then throws this, and the work is rolled back.
-  if (error instanceof QueryRunnerProviderAlreadyReleasedError) return unavailable();
+  // died or ended it): the transaction's next query (or its COMMIT) then throws one of these, and the
+  // work is rolled back.
+  if (error instanceof QueryRunnerProviderAlreadyReleasedError || error instanceof QueryRunnerAlreadyReleasedError) return unavailable();
 
   const netCode = (error as { code?: unknown })?.code;
   if (typeof netCode === 'string' && (NET_UNAVAILABLE.has(netCode) || PG_UNAVAILABLE.has(netCode))) return unavailable();
