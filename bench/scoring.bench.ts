@@ -99,6 +99,8 @@ export async function runScoringBench(ctx: DatasetContext, machine: Machine, opt
     const metricRows = await count(`SELECT count(*) AS n FROM daily_metrics WHERE day BETWEEN '${from}' AND '${to}'`);
     const heap = await count(`SELECT pg_table_size('daily_metrics') AS n`);
     const indexes = await count(`SELECT pg_indexes_size('daily_metrics') AS n`);
+    const monthRows = await count(`SELECT count(*) AS n FROM daily_metrics_monthly WHERE month BETWEEN '${from}' AND '${to}'`);
+    const monthBytes = await count(`SELECT pg_total_relation_size('daily_metrics_monthly') AS n`);
     const accountsTotal = await count(`SELECT count(*) AS n FROM accounts`);
     out(`scoring ${dataset.tenants.length} tenants, ${fmt(accountsTotal)} accounts, ${fmt(metricRows)} metric rows of ${dataset.year}`);
 
@@ -253,16 +255,18 @@ ${machineRows}
 
 Data: the generated national data set (see its section) at scale ${dataset.scale}: **${dataset.tenants.length} tenants, ${fmt(accountsTotal)}
 accounts, ${fmt(metricRows)} daily_metrics rows of ${dataset.year}** (${gb(heap)} GB heap + ${gb(indexes)} GB indexes), written day after
-day as portals report them.
+day as portals report them; their monthly rollup \`daily_metrics_monthly\` (kept at ingest by statement triggers on daily_metrics,
+counted once after the generator's bulk load): ${fmt(monthRows)} rows of ${dataset.year}, ${gb(monthBytes)} GB with its indexes.
 
 - **floor**: \`${FLOOR_SQL.replace(/\s+/g, ' ')}\` — the whole table's year, as the owner (no row-level security), parallel as the
   server allows.
 - **scoring**: the yearly assessment of every tenant, one after another as the \`yearly_assessment\` job runs them:
   \`ScoringRunsService.publish\` (six-index preset, ${from}…${to}, kind \`yearly\`; its year-on-year indicators read ${dataset.year - 1}
-  too, where this data set has no rows) in a \`TransactionHost.run\` as the app role in the tenant's root scope — the stages, the model,
-  the scores with explanations and ranks, the unit and subtree aggregates, the audit entry, the commit.
-- **per-tenant floors**: the floor's scan with \`tenant_id = …\`, once per tenant, summed, with the runs' work_mem and the metrics stage's planner setting — the same access path as a tenant's run
-  (a bitmap scan of the tenant's rows), for reference.
+  too, where this data set has no rows) in a \`TransactionHost.run\` as the app role in the tenant's root scope — the stages (whose
+  metrics stage reads the whole months of the period from the rollup and only the days of partial months from daily_metrics: none
+  for a calendar year), the model, the scores with explanations and ranks, the unit and subtree aggregates, the audit entry, the commit.
+- **per-tenant floors**: the floor's scan with \`tenant_id = …\`, once per tenant, summed, with the runs' work_mem and the metrics
+  stage's planner setting (a bitmap scan of the tenant's rows), for reference: what each run would read without the rollup.
 
 Each round measures the floor, then the ${dataset.tenants.length} runs, then the per-tenant floors. "From disk": bytes the block
 device read during the phase (/proc/diskstats); the rest came from the page cache.
@@ -301,20 +305,16 @@ ${stagesOf(day.run)
   .map(([name, t]) => `| ${name} | ${secs(t)} s${acctStages ? ` | ${secs(acctStages.get(name) ?? 0)} s` : ''} |`)
   .join('\n')}
 
-Reading: a tenant's year is 1/${dataset.tenants.length} of the table${dataset.tenants.length > 1 ? ", interleaved day by day with every other tenant's rows (as portals report them)" : ''}, so each run reads it
-through the table's \`(tenant_id, …)\` index as a bitmap scan: that access path alone (the per-tenant floors) costs
-${(day.tenantFloors / day.floor).toFixed(2)}× the plain scan. On top, the metrics stage groups the rows per account and year (a hash aggregate:
-${secs(day.run.timings.sc_metrics ?? 0)} s of the ${secs(day.run.scoring)} s, ${((day.run.timings.sc_metrics ?? 0) / day.tenantFloors).toFixed(2)}× the per-tenant scans it
-contains), and the matrix stages (interactions, repost tasks), the model, the scores and the aggregates take the rest, tenant by
-tenant. Changed in libs/scoring after the first national run: the repost-task stage was quadratic (its tasks estimated at one row
-under row-level security, the designated posts' reposts nested-looped: 250 s for one 1,800-account tenant at scale 0.01; now three
-analysed stages, ~0.6 s for a 10,000-account tenant), and the metrics stage runs in parallel (the planner expected a group per account
-of the whole table and kept it in one process). What would bring the yearly run within 3× of a plain scan at this scale is a
-tenant's year read contiguously and already grouped — \`daily_metrics\` partitioned (with Citus: distributed) by tenant, and a
-per-account monthly rollup kept at ingest for the scoring to read — not a change of this SQL; rows rewritten in account order alone
-(CLUSTER) were measured at scale 0.3 (the "layout" section below).
+Reading: the floor reads the ${fmt(metricRows)} rows of the year; the runs read ${fmt(monthRows)} month rows instead
+(${(metricRows / Math.max(monthRows, 1)).toFixed(1)} days per row): the metrics stage took ${secs(day.run.timings.sc_metrics ?? 0)} s of the
+${secs(day.run.scoring)} s, and the rest is the matrix stages (interactions, repost tasks), the model, the scores with their
+explanations and ranks, and the aggregates, tenant by tenant. Before the rollup (2026-12-06, the same data set and machine) each
+run read its tenant's year of daily rows through the \`(tenant_id, …)\` index — 1/${dataset.tenants.length} of the table, interleaved day
+by day with every other tenant's — and grouped them per account: 62.64 s of a 99.60 s national run, 5.87× the 16.96 s floor. The
+rollup's price is paid at ingest, once per reported batch (the ingest section measures it), and by a correction, which recounts
+the months it touches; \`daily_metrics_monthly_rebuild()\` counts every month from scratch (the generation section's step).
 
-<details><summary>Plan of the metrics stage (sc_metrics) of the largest tenant (${fmt(largest.accounts)} accounts), app role, root scope</summary>
+<details><summary>Plan of the metrics stage (sc_metrics, over the rollup) of the largest tenant (${fmt(largest.accounts)} accounts), app role, root scope</summary>
 
 \`\`\`
 ${planDayMajor}

@@ -1,5 +1,5 @@
 import { INDICATOR_KEYS, modelErrors, PRESETS, presetOf, ScoreModelDefinition, termsOf } from './score-model';
-import { bindStage, modelSql, stagesFor } from './scoring-sql';
+import { bindStage, modelSql, periodReads, stagesFor } from './scoring-sql';
 
 describe('score models', () => {
   it('ships presets whose weights add up and whose indicators exist', () => {
@@ -66,13 +66,30 @@ describe('scoring SQL', () => {
     ]);
   });
 
-  it('tests for the gap between the period and the year before only when there is one', () => {
+  it('reads whole months from the rollup and only the days of partial months', () => {
+    expect(periodReads('2025-01-01', '2025-12-31')).toEqual({ months: ['2025-01-01', '2025-12-01'], days: [] });
+    expect(periodReads('2025-03-10', '2025-06-05')).toEqual({
+      months: ['2025-04-01', '2025-05-01'],
+      days: [
+        ['2025-03-10', '2025-03-31'],
+        ['2025-06-01', '2025-06-05'],
+      ],
+    });
+    expect(periodReads('2024-02-01', '2024-02-29')).toEqual({ months: ['2024-02-01', '2024-02-01'], days: [] });
+    expect(periodReads('2025-02-01', '2025-02-27')).toEqual({ days: [['2025-02-01', '2025-02-27']] });
+    expect(periodReads('2025-01-15', '2025-02-14')).toEqual({ days: [['2025-01-15', '2025-02-14']] });
+    expect(periodReads('2025-01-15', '2025-02-28')).toEqual({ months: ['2025-02-01', '2025-02-01'], days: [['2025-01-15', '2025-01-31']] });
+    expect(periodReads('2025-12-31', '2025-12-31')).toEqual({ days: [['2025-12-31', '2025-12-31']] });
+
     const scan = (period: { from: string; to: string }) => stagesFor(presetOf('six_index')!.definition, period)[1].sql;
-    expect(scan(YEAR)).not.toContain(' OR m.day <=');
-    expect(scan({ from: '2025-04-01', to: '2025-06-30' })).toContain(' OR m.day <=');
-    expect(scan({ from: '2025-03-01', to: '2026-02-28' })).not.toContain(' OR m.day <=');
-    // 2024-02-29 lies between the two.
-    expect(scan({ from: '2024-03-01', to: '2025-02-28' })).toContain(' OR m.day <=');
+    // A calendar year and the one before: months only, split by the period's first day.
+    expect(scan(YEAR)).toContain(
+      "r.month BETWEEN DATE '2025-01-01' AND DATE '2025-12-01' OR r.month BETWEEN DATE '2024-01-01' AND DATE '2024-12-01'",
+    );
+    expect(scan(YEAR)).toContain("r.month >= DATE '2025-01-01' AS cur");
+    expect(scan(YEAR)).not.toContain('FROM daily_metrics m');
+    // 29 February 2024 is the day a year before 28 February 2025, as PostgreSQL's date - interval '1 year'.
+    expect(scan({ from: '2024-02-29', to: '2025-02-28' })).toContain("m.day BETWEEN DATE '2023-02-28' AND DATE '2023-02-28'");
   });
 
   it('binds only the parameters a statement uses, renumbered', () => {

@@ -20,9 +20,6 @@ import { IndicatorKey, ModelTerm, ScoreModelDefinition, termsOf } from './score-
  * Parameters of the stages: $1 tenant, $2 subtree path, $3 first day, $4 last day.
  */
 
-/** `$3..$4` and the same days a year before, for year-on-year growth. */
-const PREV_FROM = `($3::date - interval '1 year')::date`;
-const PREV_TO = `($4::date - interval '1 year')::date`;
 /** Followers at the period's end: the value of the latest day with a value, packed with its day into one max(). */
 const FOLLOWERS_MASK = '1099511627775';
 
@@ -42,21 +39,26 @@ type MetricColumn =
   | 'posts_b_class'
   | 'followers_key';
 
-const METRIC_AGGREGATES: Record<MetricColumn, string> = {
-  posts: 'sum(m.posts)::float8',
-  post_days: 'count(*) FILTER (WHERE m.posts > 0)::float8',
-  originals: 'sum(m.originals)::float8',
-  reposts: 'sum(m.reposts)::float8',
-  comments: 'sum(m.comments)::float8',
-  likes: 'sum(m.likes)::float8',
-  reads: 'sum(m.reads::float8)',
-  peak_reads: 'max(m.reads)::float8',
-  peak_likes: 'max(m.likes)::float8',
-  new_followers: 'sum(m.new_followers)::float8',
-  posts_government: 'sum(m.posts_government)::float8',
-  posts_livelihood: 'sum(m.posts_livelihood)::float8',
-  posts_b_class: 'sum(m.posts_b_class)::float8',
-  followers_key: `max(((m.day - DATE '2000-01-01')::bigint << 40) | m.followers)`,
+/**
+ * How each metric is read: per day from daily_metrics (m), per month from daily_metrics_monthly (r), and
+ * how days and months combine into the period's value (sums add up; peaks and the followers key take the
+ * greatest).
+ */
+const METRIC_SOURCES: Record<MetricColumn, { day: string; month: string; combine: 'sum' | 'max' }> = {
+  posts: { day: 'm.posts', month: 'r.posts', combine: 'sum' },
+  post_days: { day: '(m.posts > 0)::int', month: 'r.post_days', combine: 'sum' },
+  originals: { day: 'm.originals', month: 'r.originals', combine: 'sum' },
+  reposts: { day: 'm.reposts', month: 'r.reposts', combine: 'sum' },
+  comments: { day: 'm.comments', month: 'r.comments', combine: 'sum' },
+  likes: { day: 'm.likes', month: 'r.likes', combine: 'sum' },
+  reads: { day: 'm.reads', month: 'r.reads', combine: 'sum' },
+  peak_reads: { day: 'm.reads', month: 'r.peak_reads', combine: 'max' },
+  peak_likes: { day: 'm.likes', month: 'r.peak_likes', combine: 'max' },
+  new_followers: { day: 'm.new_followers', month: 'r.new_followers', combine: 'sum' },
+  posts_government: { day: 'm.posts_government', month: 'r.posts_government', combine: 'sum' },
+  posts_livelihood: { day: 'm.posts_livelihood', month: 'r.posts_livelihood', combine: 'sum' },
+  posts_b_class: { day: 'm.posts_b_class', month: 'r.posts_b_class', combine: 'sum' },
+  followers_key: { day: `((m.day - DATE '2000-01-01')::bigint << 40) | m.followers`, month: 'r.followers_key', combine: 'max' },
 };
 
 /** What each indicator needs: metric sums, the same period a year before, and the matrix stages. */
@@ -109,30 +111,61 @@ const ACCOUNTS_STAGE = `
   WHERE a.tenant_id = $1 AND u.path <@ $2::ltree AND a.opened_on <= $4::date
     AND (a.closed_on IS NULL OR a.closed_on >= $3::date)`;
 
+interface Period {
+  from: string;
+  to: string;
+}
+
+/** A period as the whole months the rollup holds and the days outside them (first to last, inclusive). */
+export interface PeriodReads {
+  months?: [string, string];
+  days: [string, string][];
+}
+
+export function periodReads(from: string, to: string): PeriodReads {
+  const start = from.endsWith('-01') ? from : monthAfter(from);
+  const next = dayAfter(to);
+  const end = next.endsWith('-01') ? next : `${to.slice(0, 8)}01`;
+  if (start >= end) return { days: [[from, to]] };
+  const days: [string, string][] = [];
+  if (from < start) days.push([from, dayBefore(start)]);
+  if (end <= to) days.push([end, to]);
+  return { months: [start, `${dayBefore(end).slice(0, 8)}01`], days };
+}
+
 /**
- * One scan of daily_metrics. The subtree is applied by joining sc_accounts later: a subtree condition
- * here turned into a nested loop over the units' index (40 s instead of 5 s for 3.65M rows); row-level
- * security already narrows a subtree caller's rows. With year-on-year indicators, the rows are grouped by
- * (account, current period?) so that each feeds one set of plain sums, no FILTERs.
+ * The period's metrics per account (and, with year-on-year indicators, the same period a year before,
+ * cur = false): whole months from daily_metrics_monthly, kept at ingest, and only the days of partial
+ * months from daily_metrics — a calendar year reads ~12 rows per account instead of ~365. The subtree is
+ * applied by joining sc_accounts later: a subtree condition here turned into a nested loop over the
+ * units' index; row-level security already narrows a subtree caller's rows.
  */
-function metricsStage(columns: MetricColumn[], previousYear: boolean, contiguous: boolean): string {
+function metricsStage(columns: MetricColumn[], periods: Period[]): string {
   // Every model reads at least one column; a row of the year before exists when the account reported then.
-  const aggregates = (columns.length > 0 ? columns : (['posts'] as MetricColumn[]))
-    .map((c) => `${METRIC_AGGREGATES[c]} AS ${c}`)
-    .join(', ');
-  return previousYear
-    ? `
+  const used = columns.length > 0 ? columns : (['posts'] as MetricColumn[]);
+  const aggregates = used.map((c) => `${METRIC_SOURCES[c].combine}(s.${c})${c === 'followers_key' ? '' : '::float8'} AS ${c}`).join(', ');
+  const split = periods.length > 1;
+  const reads = periods.map((p) => periodReads(p.from, p.to));
+  const months = reads.flatMap((p) => (p.months ? [p.months] : []));
+  const days = reads.flatMap((p) => p.days);
+  const between = (column: string, ranges: [string, string][]) =>
+    ranges.map(([first, last]) => `${column} BETWEEN ${dateLiteral(first)} AND ${dateLiteral(last)}`).join(' OR ');
+  const branches: string[] = [];
+  if (months.length > 0) {
+    branches.push(`
+        SELECT r.account_id, ${split ? `r.month >= ${dateLiteral(periods[0].from)}` : 'true'} AS cur, ${used.map((c) => `${METRIC_SOURCES[c].month} AS ${c}`).join(', ')}
+        FROM daily_metrics_monthly r WHERE r.tenant_id = $1 AND (${between('r.month', months)})`);
+  }
+  if (days.length > 0) {
+    branches.push(`
+        SELECT m.account_id, ${split ? `m.day >= ${dateLiteral(periods[0].from)}` : 'true'} AS cur, ${used.map((c) => `${METRIC_SOURCES[c].day} AS ${c}`).join(', ')}
+        FROM daily_metrics m WHERE m.tenant_id = $1 AND (${between('m.day', days)})`);
+  }
+  return `
       CREATE TEMP TABLE sc_metrics ON COMMIT DROP AS
-      SELECT m.account_id, m.day >= $3::date AS cur, ${aggregates}
-      FROM daily_metrics m
-      WHERE m.tenant_id = $1 AND m.day BETWEEN ${PREV_FROM} AND $4::date${contiguous ? '' : ` AND (m.day >= $3::date OR m.day <= ${PREV_TO})`}
-      GROUP BY m.account_id, m.day >= $3::date`
-    : `
-      CREATE TEMP TABLE sc_metrics ON COMMIT DROP AS
-      SELECT m.account_id, true AS cur, ${aggregates}
-      FROM daily_metrics m
-      WHERE m.tenant_id = $1 AND m.day BETWEEN $3::date AND $4::date
-      GROUP BY m.account_id`;
+      SELECT s.account_id, s.cur, ${aggregates}
+      FROM (${branches.join('\n        UNION ALL')}) s
+      GROUP BY s.account_id, s.cur`;
 }
 
 /** Interactions of the period per (source, target), with both accounts' units. */
@@ -374,11 +407,11 @@ export interface Stage {
 }
 
 /**
- * The metrics scan of a tenant at national scale is a bitmap scan of ~1/34 of daily_metrics that the planner
- * kept in one process: it expects one group per account of the whole table (ndistinct is not scaled down by the
- * tenant condition, 540,000 groups instead of 10,700), so gathering the workers' partial aggregates looked
- * expensive. Gathered rows cost nothing here (a few per account): with a zero tuple cost the scan and the
- * grouping run in parallel — 3.9 s → 2.7 s for 3.76M rows on 2 cores.
+ * The metrics stage groups a tenant's rows per account, which the planner kept in one process: it expects
+ * one group per account of the whole table (ndistinct is not scaled down by the tenant condition), so
+ * gathering the workers' partial aggregates looked expensive. Gathered rows cost nothing here (a few per
+ * account): with a zero tuple cost the scan and the grouping run in parallel — 3.9 s → 2.7 s for 3.76M
+ * daily rows on 2 cores, before whole months came from the rollup; it still holds for long partial spans.
  */
 const METRICS_SETTINGS = { parallel_tuple_cost: '0' };
 
@@ -393,17 +426,18 @@ export function bindStage(sql: string, values: unknown[]): { sql: string; params
 }
 
 /**
- * The stages a model needs for a period, in order, ending with sc_final (the model applied). When the
- * period and the same period a year before touch (a calendar year), the scan needs no test for the gap.
+ * The stages a model needs for a period, in order, ending with sc_final (the model applied); with
+ * year-on-year indicators the metrics stage reads the same period a year before too.
  */
-export function stagesFor(model: ScoreModelDefinition, period: { from: string; to: string }): Stage[] {
+export function stagesFor(model: ScoreModelDefinition, period: Period): Stage[] {
   const { needs, metrics } = needsOf(model);
-  const contiguous = dayAfter(yearBefore(period.to)) === period.from;
+  const periods: Period[] = [{ from: period.from, to: period.to }];
+  if (needs.previousYear) periods.push({ from: yearBefore(period.from), to: yearBefore(period.to) });
   const stages: Stage[] = [
     { name: 'sc_accounts', sql: ACCOUNTS_STAGE, analyze: true },
     {
       name: 'sc_metrics',
-      sql: metricsStage([...metrics].sort(), needs.previousYear ?? false, contiguous),
+      sql: metricsStage([...metrics].sort(), periods),
       analyze: true,
       settings: METRICS_SETTINGS,
     },
@@ -431,7 +465,21 @@ function yearBefore(date: string): string {
   return `${String(y - 1).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }
 
-const dayAfter = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+const shiftDays = (date: string, days: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const dayAfter = (date: string): string => shiftDays(date, 1);
+const dayBefore = (date: string): string => shiftDays(date, -1);
+/** The first day of the month after the date's. */
+const monthAfter = (date: string): string => {
+  const [y, m] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+};
+
+/** A validated day as a date literal (periods come validated; the SQL must never carry anything else). */
+function dateLiteral(date: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`not a date: ${date}`);
+  return `DATE '${date}'`;
+}
 
 function needsOf(model: ScoreModelDefinition): { indicators: IndicatorKey[]; needs: Needs; metrics: Set<MetricColumn> } {
   const indicators = [...new Set(termsOf(model).map((t) => t.indicator))];

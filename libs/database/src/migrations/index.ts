@@ -9,6 +9,7 @@ import { LedgerViews1732850000000 } from './1732850000000-ledger-views';
 import { MetricsHistoryTrigger1732900000000 } from './1732900000000-metrics-history-trigger';
 import { RefreshReuseDetection1732960000000 } from './1732960000000-refresh-reuse-detection';
 import { AppRoleStatementTimeout1732980000000 } from './1732980000000-app-role-statement-timeout';
+import { MetricsMonthlyRollup1732990000000 } from './1732990000000-metrics-monthly-rollup';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   MetricsHistoryTrigger1732900000000,
   RefreshReuseDetection1732960000000,
   AppRoleStatementTimeout1732980000000,
+  MetricsMonthlyRollup1732990000000,
 ];
