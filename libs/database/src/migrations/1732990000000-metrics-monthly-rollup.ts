@@ -56,10 +56,11 @@ const TOUCHED_KEYS = (tables: string[]): string =>
   tables.map((t) => `SELECT tenant_id, account_id, unit_id, date_trunc('month', day)::date AS month FROM ${t}`).join(' UNION ');
 
 /**
- * Corrections and deletions recompute the months they touch from daily_metrics (a lower value may
- * have been a month's peak). The month rows are locked first, in key order, so that the recount's
- * snapshot — taken after the lock — includes every committed day and a concurrent report's increment
- * waits for it; a month whose days are all gone loses its row.
+ * Corrections and deletions recount the months they touch from daily_metrics (a lower value may have
+ * been a month's peak). The month rows are locked first in key order, the order a report's increments
+ * take them in, so that writers of the same months queue instead of deadlocking. Each statement after
+ * the lock reads with a fresh snapshot, so the recount includes every committed day; a report still in
+ * flight adds its days once the recount commits. A month whose days are all gone loses its row.
  */
 const recount = (tables: string[]): string => `
   PERFORM 1 FROM public.daily_metrics_monthly r
