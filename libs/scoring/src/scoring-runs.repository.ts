@@ -137,11 +137,13 @@ export class ScoringRunsRepository {
     await step('unit_aggregates', () => manager.query(INSERT_UNIT_AGGREGATES, [tenantId, id, run.scope.path]));
     await manager.query(
       `INSERT INTO score_runs (tenant_id, id, model_id, scope_unit_id, scope_path, period_from, period_to, kind, year, version, accounts,
-         vetoed, triggered_by, timings, started_at)
+         vetoed, triggered_by, timings, started_at, published_at)
        SELECT $1, $2, $3, $4, $5::ltree, $6, $7, $8, $9,
          (SELECT coalesce(max(version), 0) + 1 FROM score_runs
           WHERE tenant_id = $1 AND scope_path = $5::ltree AND period_from = $6 AND period_to = $7 AND model_id = $3),
-         count(*), count(*) FILTER (WHERE cardinality(f.held) > 0), $10, $11, $12
+         count(*), count(*) FILTER (WHERE cardinality(f.held) > 0), $10, $11, $12,
+         -- The run's end, not its transaction's start (now()), which precedes started_at.
+         clock_timestamp()
        FROM sc_final f`,
       [
         tenantId,
