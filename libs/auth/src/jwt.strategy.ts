@@ -37,9 +37,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
       ignoreExpiration: false,
-      secretOrKeyProvider: (_req: unknown, rawJwt: string, done: (err: Error | null, secret?: string) => void) => {
-        const secret = keyRing.secretFor(decodeHeader(rawJwt)?.kid);
-        if (secret) done(null, secret);
+      secretOrKeyProvider: (_req: unknown, rawJwt: string, done: (err: Error | null, key?: string | Buffer) => void) => {
+        const key = keyRing.verificationKeyFor(decodeHeader(rawJwt)?.kid);
+        // passport-jwt hands the key to jsonwebtoken as it is, which takes a KeyObject; its types predate that.
+        if (key) done(null, key as unknown as Buffer);
         else done(new UnauthorizedError('Unknown signing key'));
       },
     });
