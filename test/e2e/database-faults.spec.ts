@@ -573,4 +573,13 @@ describe('database faults', () => {
       expect(elapsedMs).toBeLessThan(90_000);
     }, 120_000);
   });
+
+  it('stops on SIGTERM: closes the app once, exits 0 and logs no error', async () => {
+    const logged: string[] = [];
+    server.child.stdout?.on('data', (chunk: Buffer) => logged.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    await server.stop();
+    expect(server.child.exitCode).toBe(0);
+    // Nest's own signal listeners used to close the app beside main.ts: "Called end on pool more than once".
+    expect(logged.filter((line) => line.includes('"level":"error"'))).toEqual([]);
+  });
 });

@@ -65,7 +65,8 @@ export async function createApp({ config, appDatabaseUrl, preview = false }: Cre
   serveConsole(app);
 
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks([]);
+  // No enableShutdownHooks: main.ts owns SIGINT/SIGTERM (close the app, then the embedded server). Nest's
+  // own listeners closed the app a second time beside it ("Called end on pool more than once").
 
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
