@@ -31,6 +31,7 @@ const FLOOR_SQL = `SELECT ${FLOOR_COLUMNS} FROM daily_metrics WHERE day BETWEEN 
 const TENANT_FLOOR_SQL = `SELECT ${FLOOR_COLUMNS} FROM daily_metrics WHERE tenant_id = $3 AND day BETWEEN $1 AND $2`;
 const STAGE_ORDER = [
   'sc_accounts',
+  'months_refresh',
   'sc_metrics',
   'sc_vetoes',
   'sc_superiors',
@@ -311,8 +312,8 @@ ${secs(day.run.scoring)} s, and the rest is the matrix stages (interactions, rep
 explanations and ranks, and the aggregates, tenant by tenant. Before the rollup (2026-12-06, the same data set and machine) each
 run read its tenant's year of daily rows through the \`(tenant_id, …)\` index — 1/${dataset.tenants.length} of the table, interleaved day
 by day with every other tenant's — and grouped them per account: 62.64 s of a 99.60 s national run, 5.87× the 16.96 s floor. The
-rollup's price is paid at ingest, once per reported batch (the ingest section measures it), and by a correction, which recounts
-the months it touches; \`daily_metrics_monthly_rebuild()\` counts every month from scratch (the generation section's step).
+rollup's price is paid at ingest, once per reported batch (the ingest section measures it), and by a correction, which marks the
+months it touches for the next run's first stage to recount; \`daily_metrics_monthly_rebuild()\` counts every month from scratch (the generation section's step).
 
 <details><summary>Plan of the metrics stage (sc_metrics, over the rollup) of the largest tenant (${fmt(largest.accounts)} accounts), app role, root scope</summary>
 

@@ -72,6 +72,25 @@ describe('the monthly metrics rollup', () => {
       );
       return rows[0] as Record<string, number | string | null> | undefined;
     });
+  /** The months marked stale by corrections and deletions, as the app role sees them. */
+  const marks = () =>
+    owner(
+      async (c) =>
+        (await c.query(`SELECT count(*)::int AS n FROM daily_metrics_monthly_stale WHERE tenant_id = $1`, [tenant.id])).rows[0].n as number,
+    );
+  /** What the scoring does before it reads the months, as the app role in the tenant's root scope: recount the marked ones. */
+  const refresh = async () => {
+    const root = await owner(
+      async (c) => (await c.query(`SELECT path::text FROM units WHERE id = $1`, [tenant.rootUnitId])).rows[0].path as string,
+    );
+    return withClient(t.db.appUrl, async (db) => {
+      await db.query('BEGIN');
+      await db.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.scope_path', $2, true)`, [tenant.id, root]);
+      const { rows } = await db.query(`SELECT daily_metrics_monthly_refresh($1) AS n`, [tenant.id]);
+      await db.query('COMMIT');
+      return rows[0].n as number;
+    });
+  };
   const report = async (rows: object[]) => {
     const res = await t.http.post('/v1/reports/metrics').set(bearer(portal.token)).send({ rows });
     expect(res.status).toBe(200);
@@ -118,9 +137,15 @@ describe('the monthly metrics rollup', () => {
     expect(await drift()).toEqual([]);
   });
 
-  it('recounts a month when a correction lowers its peak, and leaves it alone when a report repeats it', async () => {
+  it('marks the month of a correction, and recounts it on refresh even when the correction lowered its peak', async () => {
     const peakDay = reported(accounts[0], 0, 31);
+    const before = await month(accounts[0], '2026-10-01');
     expect(await report([{ ...peakDay, likes: 5, reads: 50, posts: 0 }])).toMatchObject({ inserted: 0, updated: 1 });
+    // The writer only marks the month: the rollup holds the old figures until a reader refreshes it.
+    expect(await marks()).toBe(1);
+    expect(await month(accounts[0], '2026-10-01')).toEqual(before);
+    expect(await refresh()).toBe(1);
+    expect(await marks()).toBe(0);
     expect(await month(accounts[0], '2026-10-01')).toMatchObject({
       days: 31,
       post_days: 23, // day 31 had 31 % 4 = 3 posts, now none
@@ -129,37 +154,42 @@ describe('the monthly metrics rollup', () => {
       peak_likes: 300,
       peak_reads: 3000,
     });
+    // A report that repeats the day changes nothing and marks nothing.
     expect(await report([{ ...peakDay, likes: 5, reads: 50, posts: 0 }])).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
-    expect(await month(accounts[0], '2026-10-01')).toMatchObject({ posts: 45, peak_likes: 300 });
+    expect(await marks()).toBe(0);
+    expect(await refresh()).toBe(0);
     expect(await drift()).toEqual([]);
   });
 
-  it('loses nothing when a report and a correction of the same month run in concurrent transactions', async () => {
-    const row = (day: string, likes: number) =>
-      `('${tenant.id}', '${accounts[0]}', DATE '${day}', '${units['tx-gaj']}', 1, 0, 0, 0, ${likes}, 10, 2000)`;
+  it('loses nothing when a refresh and a report of the same month run in concurrent transactions', async () => {
     const insert = (day: string, likes: number) =>
-      `INSERT INTO daily_metrics (tenant_id, account_id, day, unit_id, posts, originals, reposts, comments, likes, reads, followers) VALUES ${row(day, likes)}`;
+      `INSERT INTO daily_metrics (tenant_id, account_id, day, unit_id, posts, originals, reposts, comments, likes, reads, followers)
+       VALUES ('${tenant.id}', '${accounts[0]}', DATE '${day}', '${units['tx-gaj']}', 1, 0, 0, 0, ${likes}, 10, 2000)`;
     const correct = (day: string, likes: number) =>
       `UPDATE daily_metrics SET likes = ${likes} WHERE tenant_id = '${tenant.id}' AND account_id = '${accounts[0]}' AND day = DATE '${day}'`;
+    const refreshSql = `SELECT daily_metrics_monthly_refresh('${tenant.id}')`;
     await owner((first) =>
       owner(async (second) => {
-        // The report takes the month's row first; the correction's recount waits for it and then sees its day.
+        // The report holds the month's row; the refresh waits for it and then counts its day.
+        await second.query(correct('2026-11-01', 1));
         await first.query('BEGIN');
         await first.query(insert('2026-11-04', 400));
         await second.query('BEGIN');
-        const recount = second.query(correct('2026-11-01', 1));
+        const refreshing = second.query(refreshSql);
         await new Promise((resolve) => setTimeout(resolve, 200));
         await first.query('COMMIT');
-        await recount;
+        expect((await refreshing).rows).toEqual([{ daily_metrics_monthly_refresh: 1 }]);
         await second.query('COMMIT');
-        // The correction first: the report's increment waits for the recounted row and adds to it.
-        await second.query('BEGIN');
+        expect(await month(accounts[0], '2026-11-01')).toMatchObject({ days: 4, peak_likes: 400 });
+        // The refresh holds the row; the report's increment waits for it and adds to the recounted month.
         await second.query(correct('2026-11-02', 2));
+        await second.query('BEGIN');
+        await second.query(refreshSql);
         await first.query('BEGIN');
-        const added = first.query(insert('2026-11-05', 500));
+        const adding = first.query(insert('2026-11-05', 500));
         await new Promise((resolve) => setTimeout(resolve, 200));
         await second.query('COMMIT');
-        await added;
+        await adding;
         await first.query('COMMIT');
       }),
     );
@@ -169,11 +199,38 @@ describe('the monthly metrics rollup', () => {
       followers: 2000,
       followers_day: '2026-11-05',
     });
+    expect(await marks()).toBe(0);
+    expect(await drift()).toEqual([]);
+  });
+
+  it('takes concurrent batches that mix new days and corrections of the same months, without a deadlock', async () => {
+    const september = (d: number) => `2026-09-${String(d).padStart(2, '0')}`;
+    const both = (d: number, likes: number) => accounts.slice(0, 2).map((id, a) => ({ ...reported(id, a, d, september(d)), likes }));
+    expect(await report(Array.from({ length: 16 }, (_, i) => both(i + 1, 1)).flat())).toMatchObject({ inserted: 32 });
+    // Three rounds of eight batches at once: each corrects two days no other batch touches and, in the first
+    // round, adds a day of its own; odd batches list their rows backwards. Every batch meets the same two months.
+    for (let round = 1; round <= 3; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, async (_, b) => {
+          const rows = [...both(2 * b + 1, 10 * round + b), ...both(2 * b + 2, 10 * round + b), ...(round === 1 ? both(17 + b, 5) : [])];
+          return t.http
+            .post('/v1/reports/metrics')
+            .set(bearer(portal.token))
+            .send({ rows: b % 2 === 1 ? rows.reverse() : rows });
+        }),
+      );
+      expect(answers.map((res) => res.status)).toEqual(Array(8).fill(200));
+    }
+    expect(await marks()).toBeGreaterThan(0);
+    await refresh();
+    expect(await month(accounts[0], '2026-09-01')).toMatchObject({ days: 24, peak_likes: 37 });
     expect(await drift()).toEqual([]);
   });
 
   it('drops a month whose days are deleted; TRUNCATE empties the rollup with the days', async () => {
     await owner((c) => c.query(`DELETE FROM daily_metrics WHERE account_id = $1 AND day >= '2026-11-01'`, [accounts[0]]));
+    expect(await marks()).toBe(1);
+    expect(await refresh()).toBe(1);
     expect(await month(accounts[0], '2026-11-01')).toBeUndefined();
     expect(await month(accounts[0], '2026-10-01')).toMatchObject({ days: 31 });
     expect(await drift()).toEqual([]);
@@ -181,6 +238,7 @@ describe('the monthly metrics rollup', () => {
       await c.query('BEGIN');
       await c.query('TRUNCATE daily_metrics, daily_metrics_history');
       expect((await c.query('SELECT count(*)::int AS n FROM daily_metrics_monthly')).rows).toEqual([{ n: 0 }]);
+      expect((await c.query('SELECT count(*)::int AS n FROM daily_metrics_monthly_stale')).rows).toEqual([{ n: 0 }]);
       await c.query('ROLLBACK');
     });
   });

@@ -46,13 +46,14 @@ const YEAR = { from: '2025-01-01', to: '2025-12-31' };
 describe('scoring SQL', () => {
   it('reads only what a model needs: BCI scans the metrics of the period, no matrix, no year before', () => {
     const stages = stagesFor(presetOf('bci')!.definition, YEAR);
-    expect(stages.map((s) => s.name)).toEqual(['sc_accounts', 'sc_metrics', 'sc_vetoes', 'sc_final']);
-    const metrics = stages[1].sql;
+    expect(stages.map((s) => s.name)).toEqual(['sc_accounts', 'months_refresh', 'sc_metrics', 'sc_vetoes', 'sc_final']);
+    const metrics = stages[2].sql;
     expect(metrics).toContain('AS posts');
     expect(metrics).not.toContain('followers_key');
     expect(metrics).not.toContain("interval '1 year'");
     expect(stagesFor(presetOf('six_index')!.definition, YEAR).map((s) => s.name)).toEqual([
       'sc_accounts',
+      'months_refresh',
       'sc_metrics',
       'sc_vetoes',
       'sc_superiors',
@@ -81,7 +82,8 @@ describe('scoring SQL', () => {
     expect(periodReads('2025-01-15', '2025-02-28')).toEqual({ months: ['2025-02-01', '2025-02-01'], days: [['2025-01-15', '2025-01-31']] });
     expect(periodReads('2025-12-31', '2025-12-31')).toEqual({ days: [['2025-12-31', '2025-12-31']] });
 
-    const scan = (period: { from: string; to: string }) => stagesFor(presetOf('six_index')!.definition, period)[1].sql;
+    const scan = (period: { from: string; to: string }) =>
+      stagesFor(presetOf('six_index')!.definition, period).find((s) => s.name === 'sc_metrics')!.sql;
     // A calendar year and the one before: months only, split by the period's first day.
     expect(scan(YEAR)).toContain(
       "r.month BETWEEN DATE '2025-01-01' AND DATE '2025-12-01' OR r.month BETWEEN DATE '2024-01-01' AND DATE '2024-12-01'",

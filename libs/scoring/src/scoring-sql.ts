@@ -5,6 +5,7 @@ import { IndicatorKey, ModelTerm, ScoreModelDefinition, termsOf } from './score-
  * table of the run's transaction (ON COMMIT DROP), keyed by account:
  *
  *   sc_accounts  the accounts of the subtree that existed during the period, with unit, level, sector
+ *   (months_refresh: the months corrections marked stale, recounted — daily_metrics_monthly_refresh)
  *   sc_metrics   one scan of daily_metrics: per account sums of the period and of the same period a
  *                year before (CREATE TABLE AS, so PostgreSQL runs it with parallel workers)
  *   sc_pairs     interactions of the period summed per (source, target), with both accounts' units
@@ -435,6 +436,8 @@ export function stagesFor(model: ScoreModelDefinition, period: Period): Stage[] 
   if (needs.previousYear) periods.push({ from: yearBefore(period.from), to: yearBefore(period.to) });
   const stages: Stage[] = [
     { name: 'sc_accounts', sql: ACCOUNTS_STAGE, analyze: true },
+    // The months that corrections marked stale, recounted before the metrics stage reads them.
+    { name: 'months_refresh', sql: `SELECT daily_metrics_monthly_refresh($1)`, analyze: false },
     {
       name: 'sc_metrics',
       sql: metricsStage([...metrics].sort(), periods),

@@ -55,33 +55,56 @@ const ADDED = `
       .map((c) => `${c} = greatest(r.${c}, EXCLUDED.${c})`)
       .join(',\n    ')}`;
 
-const TOUCHED_KEYS = (tables: string[]): string =>
-  tables.map((t) => `SELECT tenant_id, account_id, unit_id, date_trunc('month', day)::date AS month FROM ${t}`).join(' UNION ');
+/**
+ * Corrections and deletions only mark the months they touch (a lowered value may have been a month's peak,
+ * which no increment can undo): an append-only row each, no unique key, so a writer never waits on
+ * another's marks. Recounting in the writer's transaction instead deadlocked under concurrent batches
+ * that mixed new days and corrections of the same months (their row locks taken in two sets).
+ */
+const markStale = (tables: string[]): string => `
+  INSERT INTO public.daily_metrics_monthly_stale (tenant_id, account_id, unit_id, month)
+  SELECT DISTINCT tenant_id, account_id, unit_id, date_trunc('month', day)::date
+  FROM (${tables.map((t) => `SELECT tenant_id, account_id, unit_id, day FROM ${t}`).join(' UNION ALL ')}) touched;`;
 
 /**
- * Corrections and deletions recount the months they touch from daily_metrics (a lower value may have
- * been a month's peak). The month rows are locked first in key order, the order a report's increments
- * take them in, so that writers of the same months queue instead of deadlocking. Each statement after
- * the lock reads with a fresh snapshot, so the recount includes every committed day; a report still in
- * flight adds its days once the recount commits. A month whose days are all gone loses its row.
+ * daily_metrics_monthly_refresh(tenant): the months marked stale that the caller sees (row-level security),
+ * recounted from daily_metrics; readers of the rollup call it first, in their transaction. The marks are
+ * claimed (deleted), then the month rows are locked in key order (a report's increments take them in that
+ * order) and only then recounted, each statement with a fresh snapshot: the recount includes every
+ * committed day, and a report still in flight adds its days on top once the refresh commits. Rows are
+ * updated in place, so a writer waiting on one follows it; a month whose days are all gone loses its row.
  */
-const recount = (tables: string[]): string => `
-  PERFORM 1 FROM public.daily_metrics_monthly r
-  WHERE (r.tenant_id, r.account_id, r.unit_id, r.month) IN (${TOUCHED_KEYS(tables)})
-  ORDER BY r.tenant_id, r.account_id, r.unit_id, r.month FOR UPDATE;
-  DELETE FROM public.daily_metrics_monthly r
-  WHERE (r.tenant_id, r.account_id, r.unit_id, r.month) IN (${TOUCHED_KEYS(tables)});
+const REFRESH = `
+  CREATE TEMP TABLE IF NOT EXISTS daily_metrics_monthly_claimed (tenant_id uuid, account_id uuid, unit_id uuid, month date) ON COMMIT DROP;
+  TRUNCATE daily_metrics_monthly_claimed;
+  WITH claimed AS (
+    DELETE FROM public.daily_metrics_monthly_stale s WHERE s.tenant_id = p_tenant_id
+    RETURNING s.tenant_id, s.account_id, s.unit_id, s.month
+  )
+  INSERT INTO daily_metrics_monthly_claimed SELECT DISTINCT * FROM claimed;
+  GET DIAGNOSTICS recounted = ROW_COUNT;
+  IF recounted = 0 THEN
+    RETURN 0;
+  END IF;
+  PERFORM 1 FROM public.daily_metrics_monthly r JOIN daily_metrics_monthly_claimed k USING (${KEY.join(', ')})
+  ORDER BY r.tenant_id, r.account_id, r.unit_id, r.month FOR UPDATE OF r;
   INSERT INTO public.daily_metrics_monthly (${COLUMNS.join(', ')})
-  ${aggregateOf(`public.daily_metrics m JOIN (${TOUCHED_KEYS(tables)}) k
+  ${aggregateOf(`public.daily_metrics m JOIN daily_metrics_monthly_claimed k
     ON m.tenant_id = k.tenant_id AND m.account_id = k.account_id AND m.unit_id = k.unit_id
    AND m.day >= k.month AND m.day < (k.month + interval '1 month')::date`)}
   ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET
-    ${[...Object.keys(SUMS), ...Object.keys(PEAKS)].map((c) => `${c} = EXCLUDED.${c}`).join(',\n    ')};`;
+    ${[...Object.keys(SUMS), ...Object.keys(PEAKS)].map((c) => `${c} = EXCLUDED.${c}`).join(',\n    ')};
+  DELETE FROM public.daily_metrics_monthly r USING daily_metrics_monthly_claimed k
+  WHERE r.tenant_id = k.tenant_id AND r.account_id = k.account_id AND r.unit_id = k.unit_id AND r.month = k.month
+    AND NOT EXISTS (SELECT 1 FROM public.daily_metrics m
+                    WHERE m.tenant_id = k.tenant_id AND m.account_id = k.account_id AND m.unit_id = k.unit_id
+                      AND m.day >= k.month AND m.day < (k.month + interval '1 month')::date);
+  RETURN recounted;`;
 
 /**
  * daily_metrics_monthly: every account's month of metrics, kept by statement triggers on daily_metrics
- * in the same transaction as the rows (a report adds its days; a correction or deletion recounts the
- * months it touched). The yearly scoring reads a tenant's ~12 rows per account instead of ~365: the
+ * in the same transaction as the rows (a report adds its days; a correction or deletion marks the months
+ * it touched, recounted by daily_metrics_monthly_refresh before the rollup is read). The yearly scoring reads a tenant's ~12 rows per account instead of ~365: the
  * year's scan of 104M rows, interleaved day after day with every other tenant's, was two thirds of a
  * national run (docs/BENCHMARKS.md).
  *
@@ -126,37 +149,58 @@ export class MetricsMonthlyRollup1732990000000 implements MigrationInterface {
     await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON daily_metrics_monthly TO govmatrix_app`);
 
     await q.query(`
+      CREATE TABLE daily_metrics_monthly_stale (
+        tenant_id uuid NOT NULL,
+        id bigint GENERATED ALWAYS AS IDENTITY,
+        account_id uuid NOT NULL,
+        unit_id uuid NOT NULL,
+        month date NOT NULL,
+        marked_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, id)
+      )`);
+    await q.query(`ALTER TABLE daily_metrics_monthly_stale ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
+    await q.query(`CREATE POLICY daily_metrics_monthly_stale_scope ON daily_metrics_monthly_stale USING (${rule}) WITH CHECK (${rule})`);
+    await q.query(`GRANT SELECT, INSERT, DELETE ON daily_metrics_monthly_stale TO govmatrix_app`);
+
+    await q.query(`
       CREATE FUNCTION daily_metrics_monthly_add() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         ${ADDED};
         RETURN NULL;
       END $$`);
     await q.query(`
-      CREATE FUNCTION daily_metrics_monthly_recount_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION daily_metrics_monthly_mark_updated() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        ${recount(['replaced', 'replacing'])}
+        ${markStale(['replaced', 'replacing'])}
         RETURN NULL;
       END $$`);
     await q.query(`
-      CREATE FUNCTION daily_metrics_monthly_recount_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION daily_metrics_monthly_mark_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        ${recount(['removed'])}
+        ${markStale(['removed'])}
         RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE FUNCTION daily_metrics_monthly_refresh(p_tenant_id uuid) RETURNS integer LANGUAGE plpgsql AS $$
+      DECLARE
+        recounted integer;
+      BEGIN
+        ${REFRESH}
       END $$`);
     await q.query(`
       CREATE TRIGGER daily_metrics_monthly_add AFTER INSERT ON daily_metrics
       REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION daily_metrics_monthly_add()`);
     await q.query(`
-      CREATE TRIGGER daily_metrics_monthly_recount_updated AFTER UPDATE ON daily_metrics
-      REFERENCING OLD TABLE AS replaced NEW TABLE AS replacing FOR EACH STATEMENT EXECUTE FUNCTION daily_metrics_monthly_recount_updated()`);
+      CREATE TRIGGER daily_metrics_monthly_mark_updated AFTER UPDATE ON daily_metrics
+      REFERENCING OLD TABLE AS replaced NEW TABLE AS replacing FOR EACH STATEMENT EXECUTE FUNCTION daily_metrics_monthly_mark_updated()`);
     await q.query(`
-      CREATE TRIGGER daily_metrics_monthly_recount_deleted AFTER DELETE ON daily_metrics
-      REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION daily_metrics_monthly_recount_deleted()`);
+      CREATE TRIGGER daily_metrics_monthly_mark_deleted AFTER DELETE ON daily_metrics
+      REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION daily_metrics_monthly_mark_deleted()`);
     // TRUNCATE fires no row or statement trigger of DELETE: empty the months with the days.
     await q.query(`
       CREATE FUNCTION daily_metrics_monthly_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        TRUNCATE public.daily_metrics_monthly;
+        TRUNCATE public.daily_metrics_monthly, public.daily_metrics_monthly_stale;
         RETURN NULL;
       END $$`);
     await q.query(`
@@ -170,7 +214,7 @@ export class MetricsMonthlyRollup1732990000000 implements MigrationInterface {
       DECLARE
         written bigint;
       BEGIN
-        TRUNCATE public.daily_metrics_monthly;
+        TRUNCATE public.daily_metrics_monthly, public.daily_metrics_monthly_stale;
         INSERT INTO public.daily_metrics_monthly (${COLUMNS.join(', ')})
         ${aggregateOf('public.daily_metrics m', false)};
         GET DIAGNOSTICS written = ROW_COUNT;
@@ -186,11 +230,11 @@ export class MetricsMonthlyRollup1732990000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const trigger of ['add', 'recount_updated', 'recount_deleted', 'truncate']) {
+    for (const trigger of ['add', 'mark_updated', 'mark_deleted', 'truncate']) {
       await q.query(`DROP TRIGGER daily_metrics_monthly_${trigger} ON daily_metrics`);
       await q.query(`DROP FUNCTION daily_metrics_monthly_${trigger}()`);
     }
-    await q.query(`DROP FUNCTION daily_metrics_monthly_rebuild()`);
-    await q.query(`DROP TABLE daily_metrics_monthly`);
+    await q.query(`DROP FUNCTION daily_metrics_monthly_rebuild(), daily_metrics_monthly_refresh(uuid)`);
+    await q.query(`DROP TABLE daily_metrics_monthly_stale, daily_metrics_monthly`);
   }
 }
