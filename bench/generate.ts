@@ -1072,7 +1072,15 @@ export async function generateNational(ownerUrl: string, options: GenerateOption
       'interactions',
     ]) {
       counts[table] = await count(table);
-      const size = (await main.query(`SELECT pg_table_size($1) AS heap, pg_indexes_size($1) AS indexes`, [table])).rows[0] as {
+      // A partitioned table's own size is nothing: its partitions' sizes, or the table's.
+      const size = (
+        await main.query(
+          `SELECT coalesce(sum(pg_table_size(r)), 0) AS heap, coalesce(sum(pg_indexes_size(r)), 0) AS indexes
+           FROM (SELECT inhrelid::regclass AS r FROM pg_inherits WHERE inhparent = $1::regclass
+                 UNION ALL SELECT $1::regclass WHERE NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = $1::regclass)) t`,
+          [table],
+        )
+      ).rows[0] as {
         heap: string;
         indexes: string;
       };

@@ -101,7 +101,9 @@ export async function runScoringBench(ctx: DatasetContext, machine: Machine, opt
     const heap = await count(`SELECT pg_table_size('daily_metrics') AS n`);
     const indexes = await count(`SELECT pg_indexes_size('daily_metrics') AS n`);
     const monthRows = await count(`SELECT count(*) AS n FROM daily_metrics_monthly WHERE month BETWEEN '${from}' AND '${to}'`);
-    const monthBytes = await count(`SELECT pg_total_relation_size('daily_metrics_monthly') AS n`);
+    const monthBytes = await count(
+      `SELECT sum(pg_total_relation_size(inhrelid)) AS n FROM pg_inherits WHERE inhparent = 'daily_metrics_monthly'::regclass`,
+    );
     const accountsTotal = await count(`SELECT count(*) AS n FROM accounts`);
     out(`scoring ${dataset.tenants.length} tenants, ${fmt(accountsTotal)} accounts, ${fmt(metricRows)} metric rows of ${dataset.year}`);
 

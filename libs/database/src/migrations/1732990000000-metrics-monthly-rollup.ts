@@ -1,5 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** Partitions of the rollup, by a hash of the tenant. */
+const ROLLUP_PARTITIONS = 32;
+
 /** A rollup row's key: an account's days of one month, under the unit that reported them. */
 const KEY = ['tenant_id', 'account_id', 'unit_id', 'month'];
 
@@ -138,7 +141,18 @@ export class MetricsMonthlyRollup1732990000000 implements MigrationInterface {
         peak_likes integer NOT NULL,
         followers_key bigint,
         PRIMARY KEY (tenant_id, account_id, unit_id, month)
-      ) WITH (fillfactor = 70)`);
+      ) PARTITION BY HASH (tenant_id)`);
+    // Reports create a month's rows day after day, every tenant's interleaved: unpartitioned, a tenant's year
+    // lay on every page of the year, and each tenant's run read them all (sc_metrics 4.5 s with the rows in
+    // tenant order, 15.7 s without, at national scale). Hashed by tenant, a run reads its partition only.
+    // Updated in place by the increments: room on each page for HOT updates.
+    for (let i = 0; i < ROLLUP_PARTITIONS; i++) {
+      await q.query(`
+        CREATE TABLE daily_metrics_monthly_p${i} PARTITION OF daily_metrics_monthly
+        FOR VALUES WITH (MODULUS ${ROLLUP_PARTITIONS}, REMAINDER ${i}) WITH (fillfactor = 70)`);
+      // Reached only through the parent (whose policy applies); closed to direct reads all the same.
+      await q.query(`ALTER TABLE daily_metrics_monthly_p${i} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
+    }
     // Scoring reads a tenant's months of a period; the key's account order would scan the whole tenant.
     await q.query(`CREATE INDEX daily_metrics_monthly_month ON daily_metrics_monthly (tenant_id, month)`);
 
